@@ -1,0 +1,23 @@
+/**
+ * ganbook: the library behind the course. Import it in any notebook of the repository:
+ *
+ *   import { tf, setup, loadMnist, showImages } from "ganbook";
+ *   await setup();
+ *
+ * Importing it starts selecting the TensorFlow.js backend (see backend.ts); `setup()` or `ready()`
+ * waits for that choice.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { ready, requestedBackend } from "./backend";
+
+export { tf };
+export * from "./backend";
+export * from "./course";
+export * from "./data";
+export * from "./display";
+export * from "./images";
+
+// Check GANBOOK_BACKEND now, so a bad value fails the import with a clear message, then start
+// selecting; the promise is kept (and awaited by setup/ready), so a failure surfaces there.
+requestedBackend();
+ready().catch(() => undefined);

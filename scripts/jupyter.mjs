@@ -1,0 +1,32 @@
+// Finding Jupyter and pointing it at the repository's kernelspec (jupyter/kernels/ganbook-ts).
+// Shared by `npm start`, `npm run kernel:install` and `npm run test:notebooks`.
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const KERNEL_NAME = "ganbook-ts";
+
+/** The environment with the repo's jupyter/ folder first on JUPYTER_PATH, so its kernelspec is found. */
+export function jupyterEnv(extra = {}) {
+  const own = path.join(REPO, "jupyter");
+  const rest = process.env.JUPYTER_PATH ? path.delimiter + process.env.JUPYTER_PATH : "";
+  return { ...process.env, JUPYTER_PATH: own + rest, ...extra };
+}
+
+/** True when `cmd args` runs and exits 0. */
+export function works(cmd, args) {
+  const r = spawnSync(cmd, args, { stdio: "ignore", env: jupyterEnv() });
+  return r.status === 0;
+}
+
+/** The first Python that can import every module in `modules`, or undefined. Debian's comes first. */
+export function findPython(modules) {
+  const code = modules.map((m) => `import ${m}`).join("; ");
+  return ["/usr/bin/python3", "python3", "python"].find((py) => works(py, ["-c", code]));
+}
+
+export const INSTALL_HELP = `No Jupyter was found. Install one of:
+  JupyterLab (any OS):       python3 -m pip install jupyterlab
+  Classic Notebook (Debian/Ubuntu): sudo apt-get install jupyter-notebook
+then run npm start again.`;

@@ -1,0 +1,41 @@
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import pl from "nodejs-polars";
+import { inKernel, newLiveDisplay, plotlyHtml, showHtml, showMarkdown, showPlot, showPng, showTable, tableHtml } from "../lib/src/display";
+
+test("outside a kernel the display helpers do not throw and print nothing", () => {
+  assert.equal(inKernel(), false);
+  const written: string[] = [];
+  const write = process.stdout.write;
+  process.stdout.write = ((s: string) => written.push(s) > 0) as typeof write;
+  try {
+    showHtml("<b>x</b>");
+    showMarkdown("# x");
+    showPng(Uint8Array.from([1]));
+    showPlot({ data: [{ x: [1, 2], y: [3, 4], type: "scatter" }], layout: { title: { text: "t" } } });
+    showTable(pl.DataFrame({ a: [1] }));
+  } finally {
+    process.stdout.write = write;
+  }
+  assert.deepEqual(written, []);
+  assert.match(plotlyHtml({ data: [{ x: [1, 2], y: [3, 4], type: "scatter" }] }), /Plotly\.newPlot/);
+  const live = newLiveDisplay({ silent: true });
+  live.text("progress");
+  live.html("<p>x</p>");
+});
+
+test("plotly.js is inlined only when asked, and strings cannot close the script tag", () => {
+  const withBundle = plotlyHtml({ data: [] }, { includePlotly: true });
+  const without = plotlyHtml({ data: [{ name: "</script><b>" }] }, { includePlotly: false });
+  assert.ok(withBundle.length > 1_000_000, "the bundle is inlined");
+  assert.ok(without.length < 5_000);
+  assert.ok(!without.includes("</script><b>"));
+  assert.ok(without.includes("\\u003c/script>"));
+});
+
+test("showTable renders a polars DataFrame as an HTML table, cut to maxRows", () => {
+  const df = pl.DataFrame({ step: [1, 2, 3], loss: [0.5, 0.25, 0.125] });
+  const html = tableHtml(df, 2);
+  assert.match(html, /<table/);
+  assert.match(html, /first 2 of 3 rows/);
+});
