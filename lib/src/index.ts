@@ -16,6 +16,7 @@ export * from "./course";
 export * from "./data";
 export * from "./display";
 export * from "./images";
+export * from "./wasm-kernels";
 
 // Check GANBOOK_BACKEND now, so a bad value fails the import with a clear message, then start
 // selecting; the promise is kept (and awaited by setup/ready), so a failure surfaces there.

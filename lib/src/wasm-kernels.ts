@@ -1,0 +1,228 @@
+/**
+ * Training kernels for the wasm backend (chapter 04-dcgan explains why they exist).
+ *
+ * TensorFlow.js's wasm backend runs conv2d fast (XNNPACK, ~15 GFLOP/s on one core) but has no
+ * `Conv2DBackpropFilter` kernel (tfjs issue 8474), so conv nets cannot be trained on it, and its
+ * `Conv2DBackpropInput` (every conv2dTranspose in a generator) is a plain loop at ~4 GFLOP/s.
+ * Both gradients are rewritten here as XNNPACK convolutions:
+ *
+ * - filter gradient: dW[i,j,ci,co] = sum_{b,oy,ox} x[b, oy*s+i-pad, ox*s+j-pad, ci] * dy[b,oy,ox,co]
+ *   is a stride-1 convolution of x transposed to [Ci, H, W, B] with dy transposed to
+ *   [OH, OW, B, Co] as the filter, dilated by the forward stride; its output is [Ci, kh, kw, Co].
+ * - input gradient (transposed convolution): for stride s, the output rows y with the same
+ *   (y + padTop) mod s receive exactly the filter taps i ≡ (y + padTop) mod s, so dx splits into
+ *   s*s "phases", each a stride-1 convolution of dy with a sub-filter (those taps, reversed, in and
+ *   out channels swapped). The phases are interleaved back with a transpose. No multiply is spent
+ *   on the zeros a dilated dy would hold.
+ *
+ * Kernels call the wasm backend's own kernels directly (not tf ops, which would record on the
+ * gradient tape) and free every intermediate with `disposeData`.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { registerBackendHook } from "./backend";
+
+type TensorInfo = tf.TensorInfo;
+type Attrs = Record<string, unknown>;
+
+/** The parts of the wasm backend (BackendWasm) these kernels use. */
+interface WasmBackend {
+  disposeData(dataId: object, force?: boolean): boolean;
+  makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number, values?: Float32Array): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): Float32Array;
+}
+
+/** Runs the wasm backend's own kernel `name` on tensor infos (no tape, no engine bookkeeping). */
+function run(backend: WasmBackend, name: string, inputs: Record<string, TensorInfo> | TensorInfo[], attrs: Attrs = {}): TensorInfo {
+  const kernel = tf.getKernel(name, "wasm");
+  if (!kernel) throw new Error(`ganbook's wasm kernels need the wasm backend's ${name} kernel, which is not registered`);
+  return kernel.kernelFunc({ inputs: inputs as unknown as tf.NamedTensorInfoMap, backend: backend as unknown as tf.KernelBackend, attrs: attrs as tf.NamedAttrMap }) as TensorInfo;
+}
+
+function free(backend: WasmBackend, ...infos: TensorInfo[]): void {
+  for (const info of infos) backend.disposeData(info.dataId);
+}
+
+/** Explicit NHWC padding for the wasm Conv2D kernel. */
+function explicitPad(top: number, bottom: number, left: number, right: number): tf.backend_util.ExplicitPadding {
+  return [[0, 0], [top, bottom], [left, right], [0, 0]];
+}
+
+function conv(backend: WasmBackend, x: TensorInfo, filter: TensorInfo, pad: tf.backend_util.ExplicitPadding, dilations: [number, number] = [1, 1]): TensorInfo {
+  return run(backend, "Conv2D", { x, filter }, { strides: [1, 1], pad, dataFormat: "NHWC", dilations, dimRoundingMode: undefined });
+}
+
+function convInfoOf(xShape: number[], filterShape: number[], attrs: Attrs): tf.backend_util.Conv2DInfo {
+  const dataFormat = (attrs.dataFormat as string) ?? "NHWC";
+  if (dataFormat !== "NHWC") throw new Error(`ganbook's wasm conv kernels support dataFormat NHWC only; got ${dataFormat}`);
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides as [number, number],
+    1,
+    attrs.pad as "same" | "valid" | tf.backend_util.ExplicitPadding,
+    attrs.dimRoundingMode as "floor" | "round" | "ceil" | undefined,
+    false,
+    "channelsLast",
+  );
+}
+
+/**
+ * Conv2DBackpropFilter: dW [kh, kw, Ci, Co] from x [B, H, W, Ci] and dy [B, OH, OW, Co].
+ */
+export function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs: tf.NamedAttrMap }): TensorInfo {
+  const backend = args.backend as unknown as WasmBackend;
+  const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
+  const filterShape = args.attrs.filterShape as number[];
+  const info = convInfoOf(x.shape, filterShape, args.attrs);
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, inHeight: h, inWidth: w } = info;
+  const { outHeight: oh, outWidth: ow, padInfo } = info;
+
+  const xT = run(backend, "Transpose", { x }, { perm: [3, 1, 2, 0] }); // [Ci, H, W, B]
+  const dyT = run(backend, "Transpose", { x: dy }, { perm: [1, 2, 0, 3] }); // [OH, OW, B, Co]
+  // Pad after just enough for a kh x kw output; rows of x no output reads are sliced off below.
+  const bottom = Math.max(0, kh + sh * (oh - 1) - h - padInfo.top);
+  const right = Math.max(0, kw + sw * (ow - 1) - w - padInfo.left);
+  const full = conv(backend, xT, dyT, explicitPad(padInfo.top, bottom, padInfo.left, right), [sh, sw]); // [Ci, >=kh, >=kw, Co]
+  free(backend, xT, dyT);
+  let grad = full;
+  if (full.shape[1] !== kh || full.shape[2] !== kw) {
+    grad = run(backend, "Slice", { x: full }, { begin: [0, 0, 0, 0], size: [full.shape[0], kh, kw, full.shape[3]] });
+    free(backend, full);
+  }
+  const out = run(backend, "Transpose", { x: grad }, { perm: [1, 2, 0, 3] }); // [kh, kw, Ci, Co]
+  free(backend, grad);
+  return out;
+}
+
+/** The taps of one phase along one axis: filter indices r, r+s, ... < k. */
+function phaseTaps(r: number, s: number, k: number): number {
+  return r >= k ? 0 : Math.ceil((k - r) / s);
+}
+
+/**
+ * Conv2DBackpropInput (also conv2dTranspose's forward pass): dx [B, H, W, Ci] from
+ * dy [B, OH, OW, Co] and filter [kh, kw, Ci, Co], as stride-1 phase convolutions.
+ */
+export function conv2DBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs: tf.NamedAttrMap }): TensorInfo {
+  const backend = args.backend as unknown as WasmBackend;
+  const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
+  const inputShape = args.attrs.inputShape as number[];
+  const info = convInfoOf(inputShape, filter.shape, args.attrs);
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, inHeight: h, inWidth: w } = info;
+  const { outHeight: oh, outWidth: ow, inChannels: ci, outChannels: co, batchSize: b, padInfo } = info;
+  const nh = Math.ceil(h / sh); // rows per phase (the last phases may hold one row past H: sliced off)
+  const nw = Math.ceil(w / sw);
+  const weights = backend.typedArrayFromHeap(filter);
+
+  const phases: TensorInfo[] = [];
+  for (let ph = 0; ph < sh; ph++) {
+    for (let pw = 0; pw < sw; pw++) {
+      phases.push(phaseConv(ph, pw));
+    }
+  }
+
+  /** Output rows y = ph + sh*k (k < nh), columns x = pw + sw*l: a [B, nh, nw, Ci] tensor. */
+  function phaseConv(ph: number, pw: number): TensorInfo {
+    const rh = (ph + padInfo.top) % sh;
+    const rw = (pw + padInfo.left) % sw;
+    const mh = phaseTaps(rh, sh, kh);
+    const mw = phaseTaps(rw, sw, kw);
+    const q0h = (ph + padInfo.top - rh) / sh; // dy row feeding output row ph through tap rh
+    const q0w = (pw + padInfo.left - rw) / sw;
+    // dy rows [q0h - (mh-1), q0h + nh - 1] produce nh output rows; clip to dy, pad the rest.
+    const [top, rowStart, rowEnd, bottom] = window(q0h - (mh - 1), q0h + nh - 1, oh);
+    const [left, colStart, colEnd, right] = window(q0w - (mw - 1), q0w + nw - 1, ow);
+    if (mh === 0 || mw === 0 || rowStart > rowEnd || colStart > colEnd) {
+      return run(backend, "Fill", {}, { shape: [b, nh, nw, ci], value: 0, dtype: "float32" });
+    }
+    // Sub-filter [mh, mw, Co, Ci]: taps rh + sh*(mh-1-m), reversed, channels swapped.
+    const sub = new Float32Array(mh * mw * co * ci);
+    for (let m = 0; m < mh; m++) {
+      for (let n = 0; n < mw; n++) {
+        const i = rh + sh * (mh - 1 - m);
+        const j = rw + sw * (mw - 1 - n);
+        for (let c = 0; c < ci; c++) {
+          const src = ((i * kw + j) * ci + c) * co;
+          for (let o = 0; o < co; o++) sub[((m * mw + n) * co + o) * ci + c] = weights[src + o];
+        }
+      }
+    }
+    const subFilter = backend.makeOutput([mh, mw, co, ci], "float32", undefined, sub);
+    const whole = rowStart === 0 && rowEnd === oh - 1 && colStart === 0 && colEnd === ow - 1;
+    const input = whole
+      ? dy
+      : run(backend, "Slice", { x: dy }, { begin: [0, rowStart, colStart, 0], size: [b, rowEnd - rowStart + 1, colEnd - colStart + 1, co] });
+    const out = conv(backend, input, subFilter, explicitPad(top, bottom, left, right));
+    free(backend, subFilter);
+    if (!whole) free(backend, input);
+    return out;
+  }
+
+  let dx: TensorInfo;
+  if (phases.length === 1) {
+    dx = phases[0];
+  } else {
+    // [B, nh, nw, sh*sw*Ci] -> [B, nh, nw, sh, sw, Ci] -> [B, nh, sh, nw, sw, Ci] -> [B, nh*sh, nw*sw, Ci]
+    const stacked = run(backend, "Concat", phases, { axis: 3 });
+    free(backend, ...phases);
+    const split = { ...stacked, shape: [b, nh, nw, sh, sw, ci] };
+    const interleaved = run(backend, "Transpose", { x: split }, { perm: [0, 1, 3, 2, 4, 5] });
+    free(backend, stacked);
+    dx = { ...interleaved, shape: [b, nh * sh, nw * sw, ci] };
+  }
+  if (dx.shape[1] !== h || dx.shape[2] !== w) {
+    const cut = run(backend, "Slice", { x: dx }, { begin: [0, 0, 0, 0], size: [b, h, w, ci] });
+    free(backend, dx);
+    dx = cut;
+  }
+  return dx;
+}
+
+/**
+ * For wanted rows [start, end] of an axis of length n: [pad before, first row, last row, pad after]
+ * with the rows clipped to [0, n-1] and the rest supplied as zero padding.
+ */
+function window(start: number, end: number, n: number): [number, number, number, number] {
+  const first = Math.max(0, start);
+  const last = Math.min(n - 1, end);
+  return [first - start, first, last, end - last];
+}
+
+/** The kernels ganbook adds or replaces on the wasm backend. */
+export const WASM_TRAINING_KERNELS = ["Conv2DBackpropFilter", "Conv2DBackpropInput"] as const;
+
+/** The wasm backend's own Conv2DBackpropInput, kept so benchmarks can compare against it. */
+let stockBackpropInput: tf.KernelConfig | undefined;
+
+/**
+ * Registers ganbook's training kernels for the wasm backend (replacing the slow stock
+ * Conv2DBackpropInput). Called automatically when ganbook selects wasm; safe to call again.
+ * Returns the kernel names.
+ */
+export function registerWasmTrainingKernels(): string[] {
+  const impls: Record<(typeof WASM_TRAINING_KERNELS)[number], tf.KernelFunc> = {
+    Conv2DBackpropFilter: conv2DBackpropFilter as unknown as tf.KernelFunc,
+    Conv2DBackpropInput: conv2DBackpropInput as unknown as tf.KernelFunc,
+  };
+  for (const name of WASM_TRAINING_KERNELS) {
+    const existing = tf.getKernel(name, "wasm");
+    if (existing?.kernelFunc === impls[name]) continue;
+    if (existing && name === "Conv2DBackpropInput") stockBackpropInput = existing;
+    if (existing) tf.unregisterKernel(name, "wasm");
+    tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc: impls[name] });
+  }
+  return [...WASM_TRAINING_KERNELS];
+}
+
+/**
+ * Puts the stock wasm kernels back: the stock Conv2DBackpropInput and no Conv2DBackpropFilter, so
+ * conv nets cannot train. For benchmarks and tests that compare; undo with registerWasmTrainingKernels.
+ */
+export function useStockWasmKernels(): void {
+  for (const name of WASM_TRAINING_KERNELS) {
+    if (tf.getKernel(name, "wasm")) tf.unregisterKernel(name, "wasm");
+  }
+  if (stockBackpropInput) tf.registerKernel(stockBackpropInput);
+}
+
+registerBackendHook("wasm", registerWasmTrainingKernels);

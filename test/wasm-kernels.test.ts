@@ -1,0 +1,194 @@
+// ganbook's wasm training kernels against the cpu backend's reference implementations.
+import { before, test } from "node:test";
+import * as assert from "node:assert/strict";
+import { ready, tf } from "../lib/src/index";
+import { registerWasmTrainingKernels, useStockWasmKernels } from "../lib/src/wasm-kernels";
+
+before(async () => {
+  const report = await ready();
+  if (report.backend !== "wasm") await tf.setBackend("wasm");
+  registerWasmTrainingKernels();
+});
+
+/** A deterministic pseudo-random array in [-0.5, 0.5) (so cpu and wasm see the same numbers). */
+function values(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 32 - 0.5;
+  }
+  return out;
+}
+
+/** Max |a - b| relative to the largest |a| (float32 sums of hundreds of terms: ~1e-6). */
+function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let err = 0;
+  let scale = 1e-6;
+  for (let i = 0; i < a.length; i++) {
+    err = Math.max(err, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(a[i]));
+  }
+  return err / scale;
+}
+
+type Pad = "same" | "valid" | [[number, number], [number, number], [number, number], [number, number]];
+interface Case {
+  batch: number;
+  size: [number, number];
+  inChannels: number;
+  outChannels: number;
+  kernel: [number, number];
+  strides: [number, number];
+  pad: Pad;
+}
+
+/** y = conv2d(x, w); returns dL/dx and dL/dw for L = sum(y * r) on `backend`. */
+async function convGrads(backend: string, c: Case) {
+  await tf.setBackend(backend);
+  return tf.tidy(() => {
+    const x = tf.tensor4d(values(c.batch * c.size[0] * c.size[1] * c.inChannels, 1), [c.batch, ...c.size, c.inChannels]);
+    const w = tf.tensor4d(values(c.kernel[0] * c.kernel[1] * c.inChannels * c.outChannels, 2), [...c.kernel, c.inChannels, c.outChannels]);
+    const conv = (a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad);
+    const y = conv(x, w);
+    const r = tf.tensor(values(y.size, 3), y.shape);
+    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => conv(a, b).mul(r).sum())([x, w]);
+    return { dx: dx.dataSync(), dw: dw.dataSync() };
+  });
+}
+
+/** y = conv2dTranspose(x, w) to `outSize`; returns y, dL/dx and dL/dw on `backend`. */
+async function transposeGrads(backend: string, c: Case & { outSize: [number, number] }) {
+  await tf.setBackend(backend);
+  return tf.tidy(() => {
+    const x = tf.tensor4d(values(c.batch * c.size[0] * c.size[1] * c.inChannels, 4), [c.batch, ...c.size, c.inChannels]);
+    // conv2dTranspose's filter is [kh, kw, outChannels, inChannels]
+    const w = tf.tensor4d(values(c.kernel[0] * c.kernel[1] * c.inChannels * c.outChannels, 5), [...c.kernel, c.outChannels, c.inChannels]);
+    const shape: [number, number, number, number] = [c.batch, ...c.outSize, c.outChannels];
+    const f = (a: tf.Tensor, b: tf.Tensor) => tf.conv2dTranspose(a as tf.Tensor4D, b as tf.Tensor4D, shape, c.strides, c.pad as "same" | "valid");
+    const y = f(x, w);
+    const r = tf.tensor(values(y.size, 6), y.shape);
+    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => f(a, b).mul(r).sum())([x, w]);
+    return { y: y.dataSync(), dx: dx.dataSync(), dw: dw.dataSync() };
+  });
+}
+
+const TOLERANCE = 1e-4;
+const explicit: Pad = [[0, 0], [1, 2], [2, 0], [0, 0]];
+const cases: Case[] = [];
+for (const strides of [[1, 1], [2, 2], [3, 3], [2, 1], [1, 3]] as [number, number][]) {
+  for (const kernel of [[1, 1], [2, 2], [3, 3], [5, 5], [2, 3], [5, 1], [4, 4]] as [number, number][]) {
+    for (const pad of ["same", "valid", explicit] as Pad[]) {
+      for (const size of [[7, 7], [9, 6], [8, 11]] as [number, number][]) {
+        cases.push({ batch: 2, size, inChannels: 3, outChannels: 4, kernel, strides, pad });
+      }
+    }
+  }
+}
+// batch 1, one input channel (a discriminator's first layer), and a DCGAN-sized layer
+cases.push({ batch: 1, size: [13, 13], inChannels: 1, outChannels: 8, kernel: [5, 5], strides: [2, 2], pad: "same" });
+cases.push({ batch: 1, size: [5, 7], inChannels: 1, outChannels: 1, kernel: [3, 2], strides: [2, 3], pad: "valid" });
+cases.push({ batch: 4, size: [14, 14], inChannels: 16, outChannels: 32, kernel: [5, 5], strides: [2, 2], pad: "same" });
+
+test(`conv2d gradients on wasm equal the cpu backend's (${cases.length} cases)`, async () => {
+  const failures: string[] = [];
+  for (const c of cases) {
+    const cpu = await convGrads("cpu", c);
+    const wasm = await convGrads("wasm", c);
+    for (const key of ["dx", "dw"] as const) {
+      const err = relativeError(cpu[key], wasm[key]);
+      if (!(err < TOLERANCE)) failures.push(`${key} relative error ${err.toExponential(2)} for ${JSON.stringify(c)}`);
+    }
+  }
+  assert.deepEqual(failures, []);
+});
+
+test("conv2dTranspose forward and gradients on wasm equal the cpu backend's", async () => {
+  const failures: string[] = [];
+  const transposeCases: (Case & { outSize: [number, number] })[] = [
+    { batch: 2, size: [7, 7], inChannels: 6, outChannels: 4, kernel: [5, 5], strides: [1, 1], pad: "same", outSize: [7, 7] },
+    { batch: 2, size: [7, 7], inChannels: 6, outChannels: 4, kernel: [5, 5], strides: [2, 2], pad: "same", outSize: [14, 14] },
+    { batch: 1, size: [4, 5], inChannels: 3, outChannels: 1, kernel: [4, 4], strides: [2, 2], pad: "same", outSize: [8, 10] },
+    { batch: 2, size: [3, 3], inChannels: 2, outChannels: 3, kernel: [3, 3], strides: [2, 2], pad: "valid", outSize: [7, 7] },
+    { batch: 2, size: [3, 4], inChannels: 2, outChannels: 3, kernel: [3, 2], strides: [3, 2], pad: "valid", outSize: [9, 8] },
+    { batch: 3, size: [5, 5], inChannels: 2, outChannels: 2, kernel: [5, 3], strides: [3, 3], pad: "same", outSize: [15, 15] },
+  ];
+  for (const c of transposeCases) {
+    const cpu = await transposeGrads("cpu", c);
+    const wasm = await transposeGrads("wasm", c);
+    for (const key of ["y", "dx", "dw"] as const) {
+      const err = relativeError(cpu[key], wasm[key]);
+      if (!(err < TOLERANCE)) failures.push(`${key} relative error ${err.toExponential(2)} for ${JSON.stringify(c)}`);
+    }
+  }
+  assert.deepEqual(failures, []);
+});
+
+/** A tiny DCGAN-like stack: conv2dTranspose up, then conv2d down, trained with SGD. */
+function buildModel(): tf.Sequential {
+  const init = (seed: number) => tf.initializers.glorotUniform({ seed });
+  return tf.sequential({
+    layers: [
+      tf.layers.conv2dTranspose({ inputShape: [4, 4, 3], filters: 5, kernelSize: 3, strides: 2, padding: "same", kernelInitializer: init(1) }),
+      tf.layers.leakyReLU({ alpha: 0.2 }),
+      tf.layers.conv2d({ filters: 4, kernelSize: [3, 2], strides: [2, 1], padding: "valid", kernelInitializer: init(2) }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 1, kernelInitializer: init(3) }),
+    ],
+  });
+}
+
+async function trainedWeights(backend: string, steps: number): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  const model = buildModel();
+  const optimizer = tf.train.sgd(0.05);
+  const x = tf.tensor4d(values(2 * 4 * 4 * 3, 7), [2, 4, 4, 3]);
+  const y = tf.tensor2d([[1], [-1]]);
+  for (let i = 0; i < steps; i++) {
+    tf.dispose(optimizer.minimize(() => tf.losses.meanSquaredError(y, model.apply(x) as tf.Tensor), true));
+  }
+  const weights = model.getWeights().map((w) => w.dataSync() as Float32Array);
+  tf.dispose([x, y]);
+  optimizer.dispose();
+  model.dispose();
+  return weights;
+}
+
+test("tf.layers conv2d and conv2dTranspose training steps on wasm match the cpu backend", async () => {
+  const cpu = await trainedWeights("cpu", 3);
+  const wasm = await trainedWeights("wasm", 3);
+  assert.equal(cpu.length, wasm.length);
+  cpu.forEach((w, i) => assert.ok(relativeError(w, wasm[i]) < 1e-3, `weight ${i} differs`));
+});
+
+test("100 training steps on wasm leak no tensors", async () => {
+  await tf.setBackend("wasm");
+  const model = buildModel();
+  const optimizer = tf.train.adam(1e-3);
+  const x = tf.tensor4d(values(2 * 4 * 4 * 3, 8), [2, 4, 4, 3]);
+  const y = tf.tensor2d([[1], [-1]]);
+  const step = () => tf.dispose(optimizer.minimize(() => tf.losses.meanSquaredError(y, model.apply(x) as tf.Tensor), true));
+  step();
+  const after1 = tf.memory().numTensors;
+  for (let i = 0; i < 99; i++) step();
+  assert.equal(tf.memory().numTensors, after1);
+  tf.dispose([x, y]);
+  optimizer.dispose();
+  model.dispose();
+});
+
+test("stock wasm cannot train a conv net; ganbook's kernels can", async () => {
+  await tf.setBackend("wasm");
+  const x = tf.ones([1, 4, 4, 1]);
+  const w = tf.ones([2, 2, 1, 1]);
+  const gradW = () => tf.tidy(() => tf.grad((b: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, b as tf.Tensor4D, 1, "valid").sum())(w).dataSync());
+  useStockWasmKernels();
+  try {
+    assert.throws(gradW, /Conv2DBackpropFilter/);
+  } finally {
+    registerWasmTrainingKernels();
+  }
+  assert.deepEqual(Array.from(gradW()), [9, 9, 9, 9]); // each tap sees 3x3 ones
+  tf.dispose([x, w]);
+});
