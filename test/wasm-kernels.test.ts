@@ -54,8 +54,18 @@ async function convGrads(backend: string, c: Case) {
     const y = conv(x, w);
     const r = tf.tensor(values(y.size, 3), y.shape);
     const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => conv(a, b).mul(r).sum())([x, w]);
-    return { dx: dx.dataSync(), dw: dw.dataSync() };
+    return { dx, dw };
   });
+}
+
+/** Reads and disposes tensors. (Typed arrays are not returned from tf.tidy: it walks every element.) */
+function read<K extends string>(tensors: Record<K, tf.Tensor>): Record<K, Float32Array> {
+  const out = {} as Record<K, Float32Array>;
+  for (const k of Object.keys(tensors) as K[]) {
+    out[k] = tensors[k].dataSync() as Float32Array;
+    tensors[k].dispose();
+  }
+  return out;
 }
 
 /** y = conv2dTranspose(x, w) to `outSize`; returns y, dL/dx and dL/dw on `backend`. */
@@ -70,7 +80,7 @@ async function transposeGrads(backend: string, c: Case & { outSize: [number, num
     const y = f(x, w);
     const r = tf.tensor(values(y.size, 6), y.shape);
     const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => f(a, b).mul(r).sum())([x, w]);
-    return { y: y.dataSync(), dx: dx.dataSync(), dw: dw.dataSync() };
+    return { y, dx, dw };
   });
 }
 
@@ -94,8 +104,8 @@ cases.push({ batch: 4, size: [14, 14], inChannels: 16, outChannels: 32, kernel: 
 test(`conv2d gradients on wasm equal the cpu backend's (${cases.length} cases)`, async () => {
   const failures: string[] = [];
   for (const c of cases) {
-    const cpu = await convGrads("cpu", c);
-    const wasm = await convGrads("wasm", c);
+    const cpu = read(await convGrads("cpu", c));
+    const wasm = read(await convGrads("wasm", c));
     for (const key of ["dx", "dw"] as const) {
       const err = relativeError(cpu[key], wasm[key]);
       if (!(err < TOLERANCE)) failures.push(`${key} relative error ${err.toExponential(2)} for ${JSON.stringify(c)}`);
@@ -115,11 +125,38 @@ test("conv2dTranspose forward and gradients on wasm equal the cpu backend's", as
     { batch: 3, size: [5, 5], inChannels: 2, outChannels: 2, kernel: [5, 3], strides: [3, 3], pad: "same", outSize: [15, 15] },
   ];
   for (const c of transposeCases) {
-    const cpu = await transposeGrads("cpu", c);
-    const wasm = await transposeGrads("wasm", c);
+    const cpu = read(await transposeGrads("cpu", c));
+    const wasm = read(await transposeGrads("wasm", c));
     for (const key of ["y", "dx", "dw"] as const) {
       const err = relativeError(cpu[key], wasm[key]);
       if (!(err < TOLERANCE)) failures.push(`${key} relative error ${err.toExponential(2)} for ${JSON.stringify(c)}`);
+    }
+  }
+  assert.deepEqual(failures, []);
+});
+
+test("matMul with transposed operands on wasm equals the cpu backend's", async () => {
+  const failures: string[] = [];
+  const shapes: [number[], number[]][] = [
+    [[5, 7], [7, 3]],
+    [[40, 30], [30, 50]],
+    [[2, 6, 4], [2, 4, 5]],
+    [[3, 6, 4], [1, 4, 5]], // broadcast batch
+    [[64, 100], [100, 1]],
+  ];
+  for (const [sa, sb] of shapes) {
+    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+      const swap = (s: number[], t: boolean) => (t ? [...s.slice(0, -2), s.at(-1)!, s.at(-2)!] : s);
+      const product = async (backend: string) => {
+        await tf.setBackend(backend);
+        const a = tf.tensor(values(sa.reduce((x, y) => x * y), 11), swap(sa, ta));
+        const b = tf.tensor(values(sb.reduce((x, y) => x * y), 12), swap(sb, tb));
+        const out = read({ y: tf.matMul(a, b, ta, tb) }).y;
+        tf.dispose([a, b]);
+        return out;
+      };
+      const err = relativeError(await product("cpu"), await product("wasm"));
+      if (!(err < TOLERANCE)) failures.push(`relative error ${err} for ${sa} x ${sb}, transposeA=${ta}, transposeB=${tb}`);
     }
   }
   assert.deepEqual(failures, []);
@@ -146,7 +183,7 @@ async function trainedWeights(backend: string, steps: number): Promise<Float32Ar
   const x = tf.tensor4d(values(2 * 4 * 4 * 3, 7), [2, 4, 4, 3]);
   const y = tf.tensor2d([[1], [-1]]);
   for (let i = 0; i < steps; i++) {
-    tf.dispose(optimizer.minimize(() => tf.losses.meanSquaredError(y, model.apply(x) as tf.Tensor), true));
+    tf.dispose(optimizer.minimize(() => tf.losses.meanSquaredError(y, model.apply(x) as tf.Tensor) as tf.Scalar, true)!);
   }
   const weights = model.getWeights().map((w) => w.dataSync() as Float32Array);
   tf.dispose([x, y]);
@@ -168,7 +205,7 @@ test("100 training steps on wasm leak no tensors", async () => {
   const optimizer = tf.train.adam(1e-3);
   const x = tf.tensor4d(values(2 * 4 * 4 * 3, 8), [2, 4, 4, 3]);
   const y = tf.tensor2d([[1], [-1]]);
-  const step = () => tf.dispose(optimizer.minimize(() => tf.losses.meanSquaredError(y, model.apply(x) as tf.Tensor), true));
+  const step = () => tf.dispose(optimizer.minimize(() => tf.losses.meanSquaredError(y, model.apply(x) as tf.Tensor) as tf.Scalar, true)!);
   step();
   const after1 = tf.memory().numTensors;
   for (let i = 0; i < 99; i++) step();
@@ -182,7 +219,7 @@ test("stock wasm cannot train a conv net; ganbook's kernels can", async () => {
   await tf.setBackend("wasm");
   const x = tf.ones([1, 4, 4, 1]);
   const w = tf.ones([2, 2, 1, 1]);
-  const gradW = () => tf.tidy(() => tf.grad((b: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, b as tf.Tensor4D, 1, "valid").sum())(w).dataSync());
+  const gradW = () => read({ g: tf.grad((b: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, b as tf.Tensor4D, 1, "valid").sum())(w) }).g;
   useStockWasmKernels();
   try {
     assert.throws(gradW, /Conv2DBackpropFilter/);

@@ -15,7 +15,9 @@ export * from "./backend";
 export * from "./course";
 export * from "./data";
 export * from "./display";
+export * from "./gan";
 export * from "./images";
+export * from "./models";
 export * from "./wasm-kernels";
 
 // Check GANBOOK_BACKEND now, so a bad value fails the import with a clear message, then start

@@ -1,0 +1,255 @@
+// npm run bench: time per GAN training step (D step + G step) of the TensorFlow-tutorial DCGAN and
+// the course's DCGAN on every available backend, side by side, plus PyTorch when it is installed.
+//
+//   npm run bench -- [--batch 64] [--steps 3] [--cpu-seconds 150] [--models tf-tutorial,course]
+//
+// Each measurement runs in its own child process (a clean heap, an honest peak memory, and a cap
+// on the pure-JS cpu backend, which is reported as a lower bound when it cannot finish a step).
+// Prints a table and writes build/bench/bench-<time>.json and build/bench/latest.json.
+// A benchmark, not a test: it never fails on speed.
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+const REPO = path.resolve(__dirname, "..");
+const VARIANTS = ["cpu", "wasm-stock", "wasm", "tensorflow"] as const;
+type Variant = (typeof VARIANTS)[number];
+const MODELS = ["tf-tutorial", "course"] as const;
+type ModelName = (typeof MODELS)[number];
+
+interface Options {
+  batch: number;
+  steps: number;
+  cpuSeconds: number;
+  models: ModelName[];
+}
+
+function parseArgs(argv: string[]): Options & { child?: [Variant, ModelName] } {
+  const opts: Options & { child?: [Variant, ModelName] } = { batch: 64, steps: 3, cpuSeconds: 150, models: [...MODELS] };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, value] = [argv[i], argv[i + 1]];
+    const int = () => {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n <= 0) usage(`${flag} takes a positive integer; got ${value}`);
+      i++;
+      return n;
+    };
+    if (flag === "--batch") opts.batch = int();
+    else if (flag === "--steps") opts.steps = int();
+    else if (flag === "--cpu-seconds") opts.cpuSeconds = int();
+    else if (flag === "--models") {
+      opts.models = (value ?? "").split(",") as ModelName[];
+      for (const m of opts.models) if (!MODELS.includes(m)) usage(`unknown model ${m}; choose from ${MODELS.join(", ")}`);
+      i++;
+    } else if (flag === "--child") {
+      opts.child = [value as Variant, argv[i + 2] as ModelName];
+      i += 2;
+    } else usage(`unknown option ${flag}`);
+  }
+  return opts;
+}
+
+function usage(message: string): never {
+  console.error(`bench: ${message}\nusage: npm run bench -- [--batch 64] [--steps 3] [--cpu-seconds 150] [--models ${MODELS.join(",")}]`);
+  process.exit(2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// child: one backend, one model
+
+interface Measurement {
+  variant: Variant;
+  model: ModelName;
+  backend?: string;
+  stepSeconds?: number;
+  /** True when the step did not finish within the cap: stepSeconds is then a lower bound. */
+  lowerBound?: boolean;
+  flopsPerStep?: number;
+  gflops?: number;
+  matmulGflops?: number;
+  peakRssMB?: number;
+  error?: string;
+}
+
+async function child(variant: Variant, model: ModelName, opts: Options): Promise<Measurement> {
+  process.env.GANBOOK_BACKEND = variant.startsWith("wasm") ? "wasm" : variant;
+  const gb = await import("../lib/src/index");
+  const { tf } = gb;
+  const report = await gb.ready();
+  if (variant === "wasm-stock") gb.useStockWasmKernels();
+
+  // The backend's own matmul throughput: 512x512 by 512x512, best of several runs.
+  const a = tf.randomNormal([512, 512], 0, 1, "float32", 1);
+  let best = Infinity;
+  for (let i = 0; i < (variant === "cpu" ? 2 : 6); i++) {
+    const t = performance.now();
+    const product = tf.matMul(a, a);
+    product.dataSync(); // (not returned from tf.tidy: tidy walks every element of a returned typed array)
+    product.dispose();
+    best = Math.min(best, (performance.now() - t) / 1000);
+  }
+  a.dispose();
+  const matmulGflops = (2 * 512 ** 3) / best / 1e9;
+
+  const [generator, discriminator, latentDim, lr] =
+    model === "tf-tutorial"
+      ? [gb.buildTfTutorialGenerator(), gb.buildTfTutorialDiscriminator(), 100, 1e-4]
+      : [gb.buildDcganGenerator(), gb.buildDcganDiscriminator(), 64, 2e-4];
+  const gan = { generator, discriminator, latentDim };
+  // Per image: D step = G fwd + D fwd (real, fake) + D backward (~2x fwd each) = G + 6D;
+  // G step = G fwd + D fwd + D input-gradient (~D) + G backward (~2G) = 3G + 2D.
+  const flopsPerStep = opts.batch * (4 * gb.forwardFlops(generator) + 8 * gb.forwardFlops(discriminator));
+  const dOpt = tf.train.adam(lr, 0.5);
+  const gOpt = tf.train.adam(lr, 0.5);
+  const real = tf.randomUniform([opts.batch, 28, 28, 1], -1, 1, "float32", 2);
+  let seed = 3;
+  const step = () => {
+    const z1 = gb.sampleNoise(opts.batch, latentDim, seed++);
+    const z2 = gb.sampleNoise(opts.batch, latentDim, seed++);
+    gb.discriminatorStep(gan, dOpt, real, z1);
+    gb.generatorStep(gan, gOpt, z2);
+    tf.dispose([z1, z2]);
+  };
+  const base: Measurement = { variant, model, backend: report.backend, flopsPerStep, matmulGflops };
+  try {
+    if (variant !== "cpu") step(); // warm-up: XNNPACK operators, kernel setup, optimizer slots
+    const times: number[] = [];
+    for (let i = 0; i < (variant === "cpu" ? 1 : opts.steps); i++) {
+      const t = performance.now();
+      step();
+      times.push((performance.now() - t) / 1000);
+      // The parent reads the last line; print progress so a capped cpu run still reports a bound.
+      console.log(JSON.stringify({ ...base, partialStepSeconds: times.at(-1) }));
+    }
+    times.sort((x, y) => x - y);
+    const stepSeconds = times[Math.floor(times.length / 2)];
+    return { ...base, stepSeconds, gflops: flopsPerStep / stepSeconds / 1e9, peakRssMB: process.resourceUsage().maxRSS / 1024 };
+  } catch (e) {
+    return { ...base, error: (e as Error).message.split("\n")[0], peakRssMB: process.resourceUsage().maxRSS / 1024 };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// parent: run every child, then PyTorch, then print and save
+
+function runChild(variant: Variant, model: ModelName, opts: Options): Measurement {
+  const capSeconds = variant === "cpu" ? opts.cpuSeconds : 900;
+  const args = ["--import", "tsx", __filename, "--child", variant, model, "--batch", String(opts.batch), "--steps", String(opts.steps)];
+  const started = Date.now();
+  const r = spawnSync(process.execPath, args, { cwd: REPO, encoding: "utf8", timeout: capSeconds * 1000, env: { ...process.env, GANBOOK_BACKEND: undefined } });
+  const lines = (r.stdout ?? "").trim().split("\n").filter((l) => l.startsWith("{"));
+  const last = lines.length ? (JSON.parse(lines.at(-1)!) as Measurement & { partialStepSeconds?: number }) : undefined;
+  if (r.error || r.signal) {
+    // Killed at the cap: the step took at least as long as the child ran.
+    const elapsed = (Date.now() - started) / 1000;
+    return { ...(last ?? { variant, model }), stepSeconds: elapsed, lowerBound: true, error: `did not finish one step in ${capSeconds} s` };
+  }
+  if (!last || last.partialStepSeconds !== undefined) {
+    return { variant, model, error: `child failed: ${(r.stderr ?? "").trim().split("\n").slice(-3).join(" ")}` };
+  }
+  return last;
+}
+
+function hasTfjsNode(): boolean {
+  try {
+    require.resolve("@tensorflow/tfjs-node");
+    require("@tensorflow/tfjs-node");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface TorchResult {
+  model: ModelName;
+  stepSeconds?: number;
+  torch?: string;
+  threads?: number;
+  peakRssMB?: number;
+  skipped?: string;
+}
+
+function runTorch(model: ModelName, opts: Options): TorchResult {
+  const python = "/usr/bin/python3";
+  if (spawnSync(python, ["-c", "import torch"], { stdio: "ignore" }).status !== 0) {
+    return { model, skipped: "no Python with PyTorch (Debian: apt-get install python3-torch)" };
+  }
+  const r = spawnSync(python, [path.join(REPO, "scripts", "bench_torch.py"), "--model", model, "--batch", String(opts.batch), "--steps", String(opts.steps)], { encoding: "utf8", timeout: 900_000 });
+  const line = (r.stdout ?? "").trim().split("\n").pop() ?? "";
+  try {
+    return { model, ...JSON.parse(line) };
+  } catch {
+    return { model, skipped: `PyTorch run failed: ${(r.stderr ?? "").trim().split("\n").pop()}` };
+  }
+}
+
+const fmt = (x: number | undefined, digits = 2) => (x === undefined ? "—" : x.toFixed(digits));
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  if (opts.child) {
+    const result = await child(opts.child[0], opts.child[1], opts);
+    console.log(JSON.stringify(result));
+    return;
+  }
+  const variants = VARIANTS.filter((v) => v !== "tensorflow" || hasTfjsNode());
+  const cpuModel = os.cpus()[0]?.model ?? "unknown CPU";
+  console.log(`ganbook bench: batch ${opts.batch}, median of ${opts.steps} steps after a warm-up; ${os.cpus().length} cores (${cpuModel}), Node ${process.version}`);
+  if (!variants.includes("tensorflow")) console.log("tfjs-node: not installed (optional dependency), skipped");
+
+  const results: Measurement[] = [];
+  const torch: TorchResult[] = [];
+  for (const model of opts.models) {
+    for (const variant of variants) {
+      process.stdout.write(`  ${model} on ${variant} ... `);
+      const m = runChild(variant, model, opts);
+      results.push(m);
+      console.log(m.error && !m.lowerBound ? m.error : `${m.lowerBound ? ">" : ""}${fmt(m.stepSeconds, 3)} s/step`);
+    }
+    process.stdout.write(`  ${model} on PyTorch ... `);
+    const t = runTorch(model, opts);
+    torch.push(t);
+    console.log(t.skipped ?? `${fmt(t.stepSeconds, 3)} s/step (torch ${t.torch}, ${t.threads} thread(s))`);
+  }
+
+  const header = "| model | backend | s/step | GFLOP/s | % of backend matmul | matmul GFLOP/s | peak RSS MB | note |";
+  const rows = [header, "|---|---|---|---|---|---|---|---|"];
+  for (const m of results) {
+    const gflops = m.stepSeconds && m.flopsPerStep ? m.flopsPerStep / m.stepSeconds / 1e9 : undefined;
+    const pct = gflops && m.matmulGflops ? (100 * gflops) / m.matmulGflops : undefined;
+    const note = m.lowerBound ? `lower bound: ${m.error}` : (m.error ?? "");
+    rows.push(
+      `| ${m.model} | ${m.variant === "wasm" ? "wasm + ganbook kernels" : m.variant === "wasm-stock" ? "wasm (stock)" : m.variant} | ` +
+        `${m.stepSeconds === undefined ? "cannot train" : (m.lowerBound ? "> " : "") + fmt(m.stepSeconds, 3)} | ` +
+        `${m.lowerBound ? "< " : ""}${fmt(gflops, 1)} | ${m.lowerBound ? "< " : ""}${fmt(pct, 0)} | ${fmt(m.matmulGflops, 1)} | ${fmt(m.peakRssMB, 0)} | ${note.replace(/\|/g, "/")} |`,
+    );
+  }
+  for (const t of torch) {
+    rows.push(`| ${t.model} | PyTorch ${t.torch ?? ""} (${t.threads ?? "?"} thread) | ${fmt(t.stepSeconds, 3)} | | | | ${fmt(t.peakRssMB, 0)} | ${t.skipped ?? ""} |`);
+  }
+  console.log("\n" + rows.join("\n") + "\n");
+
+  const ratios: string[] = [];
+  for (const model of opts.models) {
+    const ours = results.find((m) => m.model === model && m.variant === "wasm" && m.stepSeconds && !m.lowerBound);
+    const cpu = results.find((m) => m.model === model && m.variant === "cpu" && m.stepSeconds);
+    const t = torch.find((x) => x.model === model && x.stepSeconds);
+    if (ours && t) ratios.push(`${model}: wasm + ganbook kernels takes ${(ours.stepSeconds! / t.stepSeconds!).toFixed(2)}x PyTorch's step time`);
+    if (ours && cpu) ratios.push(`${model}: ${cpu.lowerBound ? "at least " : ""}${(cpu.stepSeconds! / ours.stepSeconds!).toFixed(0)}x faster than the cpu backend`);
+  }
+  for (const r of ratios) console.log(r);
+
+  const outDir = path.join(REPO, "build", "bench");
+  fs.mkdirSync(outDir, { recursive: true });
+  const json = JSON.stringify({ date: new Date().toISOString(), cpu: cpuModel, cores: os.cpus().length, node: process.version, options: opts, results, torch, ratios }, null, 2);
+  const file = path.join(outDir, `bench-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
+  fs.writeFileSync(file, json);
+  fs.writeFileSync(path.join(outDir, "latest.json"), json);
+  console.log(`\nwrote ${path.relative(REPO, file)}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
