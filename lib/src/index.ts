@@ -12,12 +12,16 @@ import { ready, requestedBackend } from "./backend";
 
 export { tf };
 export * from "./backend";
+export * from "./checkpoint";
 export * from "./course";
 export * from "./data";
 export * from "./display";
 export * from "./gan";
 export * from "./images";
 export * from "./models";
+export * from "./progress";
+export * from "./toy";
+export * from "./train";
 export * from "./wasm-kernels";
 
 // Check GANBOOK_BACKEND now, so a bad value fails the import with a clear message, then start

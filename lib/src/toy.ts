@@ -1,0 +1,134 @@
+/**
+ * Toy data, seeded: 1D Gaussian mixtures, the 2D ring of 8 and grid of 25 Gaussians used in
+ * mode-collapse papers (../shared/reference/anchors.md), and a spiral. Chapter 03 learns them;
+ * chapter 05 shows generators collapsing on them.
+ */
+import * as tf from "@tensorflow/tfjs";
+
+/** A small seeded PRNG (mulberry32): the same seed gives the same stream on every machine. */
+export function makeRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Standard normal samples from a uniform stream (Box-Muller). */
+export function makeNormal(random: () => number): () => number {
+  return () => {
+    const u = 1 - random(); // (0, 1]: log(u) is finite
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+  };
+}
+
+/** A mixture of Gaussians with equal-variance, equally likely components. */
+export interface Mixture {
+  /** [modes, dims] component centres. */
+  centers: number[][];
+  /** Standard deviation of every component. */
+  std: number;
+}
+
+/** 1D mixture, e.g. `{ centers: [[-2], [2]], std: 0.5 }`. */
+export function mixture1d(means: number[], std: number): Mixture {
+  return { centers: means.map((m) => [m]), std };
+}
+
+/** 8 Gaussians evenly spaced on a circle (radius 2, std 0.02 by default: VEEGAN/PacGAN's ring). */
+export function ring8(radius = 2, std = 0.02): Mixture {
+  const centers = Array.from({ length: 8 }, (_, i) => [radius * Math.cos((2 * Math.PI * i) / 8), radius * Math.sin((2 * Math.PI * i) / 8)]);
+  return { centers, std };
+}
+
+/** 25 Gaussians on a 5x5 grid at -4, -2, 0, 2, 4 (spacing 2, std 0.05 by default: PacGAN's grid). */
+export function grid25(spacing = 2, std = 0.05): Mixture {
+  const centers: number[][] = [];
+  for (let i = -2; i <= 2; i++) for (let j = -2; j <= 2; j++) centers.push([i * spacing, j * spacing]);
+  return { centers, std };
+}
+
+/**
+ * n samples of a mixture, each component equally likely: points [n, dims] and the component each
+ * came from. Seeded.
+ */
+export function sampleMixture(mix: Mixture, n: number, seed = 0): { points: tf.Tensor2D; components: Int32Array } {
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`sampleMixture: n must be a positive integer; got ${n}`);
+  const random = makeRandom(seed);
+  const normal = makeNormal(random);
+  const dims = mix.centers[0].length;
+  const values = new Float32Array(n * dims);
+  const components = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = Math.floor(random() * mix.centers.length);
+    components[i] = c;
+    for (let d = 0; d < dims; d++) values[i * dims + d] = mix.centers[c][d] + mix.std * normal();
+  }
+  return { points: tf.tensor2d(values, [n, dims]), components };
+}
+
+/** n points along a two-armed spiral (radius 0.2 to 2, two turns), with Gaussian noise. Seeded. */
+export function sampleSpiral(n: number, seed = 0, noise = 0.04): tf.Tensor2D {
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`sampleSpiral: n must be a positive integer; got ${n}`);
+  const random = makeRandom(seed);
+  const normal = makeNormal(random);
+  const values = new Float32Array(n * 2);
+  for (let i = 0; i < n; i++) {
+    const t = random();
+    const arm = random() < 0.5 ? 0 : Math.PI;
+    const angle = 4 * Math.PI * t + arm;
+    const r = 0.2 + 1.8 * t;
+    values[2 * i] = r * Math.cos(angle) + noise * normal();
+    values[2 * i + 1] = r * Math.sin(angle) + noise * normal();
+  }
+  return tf.tensor2d(values, [n, 2]);
+}
+
+/** How a set of points covers a mixture's modes (VEEGAN / PacGAN's toy metrics). */
+export interface ModeReport {
+  /** Modes that are the nearest mode of at least one high-quality sample. */
+  modesCovered: number;
+  modes: number;
+  /** Share of samples within 3 standard deviations of their nearest mode. */
+  highQuality: number;
+  /** KL(histogram of high-quality samples over modes || uniform); 0 when every mode gets an equal share. */
+  reverseKL: number;
+  /** High-quality samples per mode. */
+  counts: number[];
+}
+
+/**
+ * Mode coverage of `points` [n, dims] for a mixture: a sample is high quality when it lies within
+ * 3 std of its nearest mode; a mode is covered when it is the nearest mode of a high-quality sample
+ * (anchors.md, after VEEGAN and PacGAN).
+ */
+export function modeCoverage(points: tf.Tensor2D | Float32Array, mix: Mixture): ModeReport {
+  const dims = mix.centers[0].length;
+  const values = points instanceof Float32Array ? points : (points.dataSync() as Float32Array);
+  const n = values.length / dims;
+  const counts = new Array(mix.centers.length).fill(0);
+  let good = 0;
+  const limit = (3 * mix.std) ** 2;
+  for (let i = 0; i < n; i++) {
+    let best = Infinity;
+    let which = 0;
+    mix.centers.forEach((c, k) => {
+      let d2 = 0;
+      for (let d = 0; d < dims; d++) d2 += (values[i * dims + d] - c[d]) ** 2;
+      if (d2 < best) [best, which] = [d2, k];
+    });
+    if (best <= limit) {
+      good++;
+      counts[which]++;
+    }
+  }
+  const modes = mix.centers.length;
+  let reverseKL = 0;
+  if (good > 0) {
+    for (const c of counts) if (c > 0) reverseKL += (c / good) * Math.log((c / good) * modes);
+  } else reverseKL = Infinity;
+  return { modesCovered: counts.filter((c) => c > 0).length, modes, highQuality: n ? good / n : 0, reverseKL, counts };
+}

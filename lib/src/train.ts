@@ -1,0 +1,365 @@
+/**
+ * The GAN trainer (chapter 03 builds it up; chapters 04-06 use it): alternating updates with k
+ * discriminator steps per generator step, a choice of losses and optimizers, a fixed noise batch for
+ * progress images, callbacks every N steps, live progress, a history as a polars DataFrame,
+ * NaN/Inf detection that keeps the last good weights, and atomic checkpoints with resume.
+ *
+ * A "step" is one generator update (preceded by `dSteps` discriminator updates). Seeded runs repeat:
+ * real batches come from a seeded shuffle per epoch, and the noise of step s from seeds derived from
+ * (seed, s), so a run resumed from a checkpoint takes the same next step as an uninterrupted one.
+ */
+import * as tf from "@tensorflow/tfjs";
+import pl from "nodejs-polars";
+import { readCheckpoint, writeCheckpoint, type NamedTensor } from "./checkpoint";
+import { discriminatorStep, generatorStep, GAN_LOSSES, sampleNoise, type Gan, type GanLoss } from "./gan";
+import { imageGridPng } from "./images";
+import { TrainingProgress } from "./progress";
+import { makeRandom } from "./toy";
+
+/** One row of the history: what step `step` measured. */
+export interface HistoryRow {
+  step: number;
+  dLoss: number;
+  gLoss: number;
+  /** Mean D(x) on real data. */
+  dReal: number;
+  /** Mean D(G(z)) on fakes. */
+  dFake: number;
+  /** D's accuracy on the batch (real and fake). */
+  dAccuracy: number;
+  /** Seconds since training began (across resumes). */
+  seconds: number;
+}
+
+export interface OptimizerSpec {
+  kind?: "adam" | "sgd" | "rmsprop";
+  learningRate: number;
+  /** Adam's beta1. DCGAN's 0.5 (Radford et al. 2015) damps the oscillation of the two players. */
+  beta1?: number;
+  beta2?: number;
+}
+
+export interface TrainerOptions {
+  gan: Gan;
+  /** All real examples: [N, ...dataShape], the discriminator's input shape. */
+  data: tf.Tensor;
+  batchSize: number;
+  /** Discriminator updates per generator update (k in Goodfellow et al. 2014). Default 1. */
+  dSteps?: number;
+  loss?: GanLoss;
+  /** Target for real data; 0.9 is one-sided label smoothing. Default 1. */
+  realLabel?: number;
+  /** Default Adam(2e-4, beta1 0.5). */
+  dOptimizer?: OptimizerSpec;
+  gOptimizer?: OptimizerSpec;
+  seed?: number;
+  /** Size of the fixed noise batch used for progress images. Default 64. */
+  fixedNoise?: number;
+  /** Keep a copy of the weights before each step, restored if a loss turns NaN/Inf. Default true. */
+  guardNonFinite?: boolean;
+}
+
+/** Options for one call of {@link GanTrainer.train}. */
+export interface TrainRunOptions {
+  /** Live progress: "auto" (a live display in a kernel, text lines elsewhere), "text", or "none". */
+  progress?: "auto" | "none";
+  title?: string;
+  /** Called every `every` steps (default 100) with the trainer and the latest row. */
+  every?: number;
+  onStep?: (trainer: GanTrainer, row: HistoryRow) => void | Promise<void>;
+  /** The preview shown in the live display; default: a grid of the fixed-noise images (image data only). */
+  preview?: (trainer: GanTrainer) => Uint8Array | undefined;
+}
+
+export interface TrainResult {
+  steps: number;
+  /** True when stop() (or an interrupt) ended the run early. */
+  stopped: boolean;
+  seconds: number;
+}
+
+interface TrainerState {
+  step: number;
+  history: HistoryRow[];
+  options: Required<Pick<TrainerOptions, "batchSize" | "dSteps" | "loss" | "realLabel" | "seed" | "fixedNoise">> & {
+    dOptimizer: OptimizerSpec;
+    gOptimizer: OptimizerSpec;
+  };
+  latentDim: number;
+}
+
+const DEFAULT_OPTIMIZER: OptimizerSpec = { kind: "adam", learningRate: 2e-4, beta1: 0.5, beta2: 0.999 };
+
+function makeOptimizer(spec: OptimizerSpec): tf.Optimizer {
+  const kind = spec.kind ?? "adam";
+  if (kind === "sgd") return tf.train.sgd(spec.learningRate);
+  if (kind === "rmsprop") return tf.train.rmsprop(spec.learningRate);
+  return tf.train.adam(spec.learningRate, spec.beta1 ?? 0.5, spec.beta2 ?? 0.999);
+}
+
+function sameShape(a: readonly (number | null)[], b: readonly (number | null)[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === null || b[i] === null || d === b[i]);
+}
+
+/** Throws a clear error for every option that would make training fail or mean nothing. */
+export function validateTrainerOptions(o: TrainerOptions): void {
+  const { gan, data, batchSize } = o;
+  const gIn = gan.generator.inputs[0].shape;
+  const gOut = gan.generator.outputs[0].shape;
+  const dIn = gan.discriminator.inputs[0].shape;
+  const dOut = gan.discriminator.outputs[0].shape;
+  if (!Number.isInteger(gan.latentDim) || gan.latentDim <= 0) throw new Error(`latentDim must be a positive integer; got ${gan.latentDim}`);
+  if (gIn[1] !== gan.latentDim) {
+    throw new Error(`Latent size mismatch: the generator takes z of size ${gIn[1]} ([${gIn}]) but latentDim is ${gan.latentDim}. Use the latentDim the generator was built with.`);
+  }
+  if (!sameShape(gOut, dIn)) {
+    throw new Error(`The generator outputs [${gOut}] but the discriminator takes [${dIn}]: build them for the same data shape.`);
+  }
+  if (dOut.length !== 2 || dOut[1] !== 1) throw new Error(`The discriminator must output one logit per example ([null, 1]); it outputs [${dOut}]`);
+  if (!sameShape([null, ...data.shape.slice(1)], dIn)) {
+    throw new Error(`The data has shape [${data.shape}] but the discriminator takes [${dIn}]: each example must be [${dIn.slice(1)}].`);
+  }
+  const n = data.shape[0];
+  if (!Number.isInteger(batchSize) || batchSize <= 0) throw new Error(`batchSize must be a positive integer; got ${batchSize}`);
+  if (batchSize > n) throw new Error(`batchSize ${batchSize} is larger than the data (${n} examples): use at most ${n}.`);
+  const dSteps = o.dSteps ?? 1;
+  if (!Number.isInteger(dSteps) || dSteps <= 0) throw new Error(`dSteps must be a positive integer; got ${dSteps}`);
+  if (o.loss !== undefined && !GAN_LOSSES.includes(o.loss)) throw new Error(`loss must be one of ${GAN_LOSSES.join(", ")}; got ${o.loss}`);
+  const realLabel = o.realLabel ?? 1;
+  if (!(realLabel > 0.5 && realLabel <= 1)) throw new Error(`realLabel must be in (0.5, 1] (0.9 is one-sided label smoothing); got ${realLabel}`);
+  for (const [name, spec] of [["dOptimizer", o.dOptimizer], ["gOptimizer", o.gOptimizer]] as const) {
+    if (spec && !(spec.learningRate > 0 && Number.isFinite(spec.learningRate))) {
+      throw new Error(`${name}.learningRate must be a positive number; got ${spec.learningRate}`);
+    }
+  }
+  if (data.dtype !== "float32") throw new Error(`The data must be float32; got ${data.dtype}`);
+  const bad = tf.tidy(() => tf.logicalNot(tf.all(tf.isFinite(data))).dataSync()[0]);
+  if (bad) throw new Error("The data contains NaN or Infinity: clean it (or check how it was scaled) before training.");
+}
+
+/** Trains a GAN; see the module comment. Construct, then `await trainer.train(steps)`. */
+export class GanTrainer {
+  readonly gan: Gan;
+  readonly data: tf.Tensor;
+  readonly history: HistoryRow[] = [];
+  /** Generator updates done so far. */
+  step = 0;
+  /** The fixed noise batch [fixedNoise, latentDim] for progress images. */
+  fixedNoise: tf.Tensor2D;
+  private readonly options: TrainerState["options"];
+  private readonly dOptimizer: tf.Optimizer;
+  private readonly gOptimizer: tf.Optimizer;
+  private readonly guard: boolean;
+  private stopRequested = false;
+  private secondsBefore = 0;
+
+  constructor(options: TrainerOptions) {
+    validateTrainerOptions(options);
+    this.gan = options.gan;
+    this.data = options.data;
+    this.options = {
+      batchSize: options.batchSize,
+      dSteps: options.dSteps ?? 1,
+      loss: options.loss ?? "non-saturating",
+      realLabel: options.realLabel ?? 1,
+      seed: options.seed ?? 0,
+      fixedNoise: options.fixedNoise ?? 64,
+      dOptimizer: { ...DEFAULT_OPTIMIZER, ...options.dOptimizer },
+      gOptimizer: { ...DEFAULT_OPTIMIZER, ...options.gOptimizer },
+    };
+    this.guard = options.guardNonFinite ?? true;
+    this.dOptimizer = makeOptimizer(this.options.dOptimizer);
+    this.gOptimizer = makeOptimizer(this.options.gOptimizer);
+    this.fixedNoise = sampleNoise(this.options.fixedNoise, this.gan.latentDim, this.options.seed * 7919 + 1);
+  }
+
+  /** Asks a running `train` to stop after the current step (also what an interrupt does). */
+  stop(): void {
+    this.stopRequested = true;
+  }
+
+  /** The real-data indices of batch `b` (seeded shuffle per epoch; a partial last batch is skipped). */
+  private batchIndices(b: number): Int32Array {
+    const n = this.data.shape[0];
+    const perEpoch = Math.floor(n / this.options.batchSize);
+    const epoch = Math.floor(b / perEpoch);
+    const order = Int32Array.from({ length: n }, (_, i) => i);
+    const random = makeRandom(this.options.seed * 100003 + epoch);
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    const start = (b % perEpoch) * this.options.batchSize;
+    return order.subarray(start, start + this.options.batchSize);
+  }
+
+  /** Noise for step s, update u (u < dSteps: D updates; u = dSteps: the G update), seeded. */
+  private noise(step: number, u: number): tf.Tensor2D {
+    return sampleNoise(this.options.batchSize, this.gan.latentDim, this.options.seed * 1000003 + step * 131 + u + 17);
+  }
+
+  /** One generator step with its discriminator steps; returns the history row. */
+  private oneStep(started: number): HistoryRow {
+    const s = this.step + 1;
+    let d = { dLoss: NaN, dReal: NaN, dFake: NaN, dAccuracy: NaN };
+    for (let u = 0; u < this.options.dSteps; u++) {
+      const indices = this.batchIndices(this.step * this.options.dSteps + u);
+      const real = tf.tidy(() => tf.gather(this.data, tf.tensor1d(indices, "int32")));
+      const z = this.noise(s, u);
+      d = discriminatorStep(this.gan, this.dOptimizer, real, z, this.options);
+      tf.dispose([real, z]);
+    }
+    const z = this.noise(s, this.options.dSteps);
+    const gLoss = generatorStep(this.gan, this.gOptimizer, z, this.options);
+    z.dispose();
+    return { step: s, ...d, gLoss, seconds: this.secondsBefore + (Date.now() - started) / 1000 };
+  }
+
+  /** "generator" or "discriminator" when that model has a NaN/Inf weight (a loss can be finite one step too long). */
+  private nonFiniteModel(): string | undefined {
+    for (const [name, model] of [["generator", this.gan.generator], ["discriminator", this.gan.discriminator]] as const) {
+      const total = tf.tidy(() => tf.addN(model.trainableWeights.map((w) => tf.sum(w.read()))).dataSync()[0]);
+      if (!Number.isFinite(total)) return name; // a sum of finite weights is finite unless it overflows, which is as bad
+    }
+    return undefined;
+  }
+
+  private snapshot(): tf.Tensor[] {
+    return [...this.gan.generator.getWeights(), ...this.gan.discriminator.getWeights()].map((w) => w.clone());
+  }
+
+  private restore(weights: tf.Tensor[]): void {
+    const g = this.gan.generator.getWeights().length;
+    this.gan.generator.setWeights(weights.slice(0, g));
+    this.gan.discriminator.setWeights(weights.slice(g));
+  }
+
+  /**
+   * Trains for `steps` generator steps (after any already done). Resolves when done or stopped;
+   * rejects if a loss turns NaN/Inf, after restoring the weights of the last good step.
+   */
+  async train(steps: number, run: TrainRunOptions = {}): Promise<TrainResult> {
+    if (!Number.isInteger(steps) || steps <= 0) throw new Error(`steps must be a positive integer; got ${steps}`);
+    this.stopRequested = false;
+    const started = Date.now();
+    const target = this.step + steps;
+    const progress = run.progress === "none" ? undefined : new TrainingProgress({ total: target, title: run.title });
+    const preview = () => (run.preview ? run.preview(this) : this.previewGrid());
+    const every = run.every ?? 100;
+    const onSigint = () => this.stop();
+    process.on("SIGINT", onSigint);
+    try {
+      while (this.step < target && !this.stopRequested) {
+        const saved = this.guard ? this.snapshot() : undefined;
+        const row = this.oneStep(started);
+        const bad = (["dLoss", "gLoss"] as const).find((k) => !Number.isFinite(row[k]));
+        const badWeights = bad ? undefined : this.nonFiniteModel();
+        if (bad || badWeights) {
+          if (saved) this.restore(saved);
+          tf.dispose(saved);
+          const what = bad ? `the ${bad === "dLoss" ? "discriminator" : "generator"} loss is ${row[bad]}` : `the ${badWeights}'s weights became NaN or Infinity`;
+          throw new Error(
+            `Training stopped at step ${row.step}: ${what}. ` +
+              (saved ? `The weights after step ${this.step} were kept. ` : "") +
+              `Try a smaller learning rate, or check the data for extreme values.`,
+          );
+        }
+        tf.dispose(saved);
+        this.step = row.step;
+        this.history.push(row);
+        progress?.update(row, preview, this.step === target);
+        if (run.onStep && this.step % every === 0) await run.onStep(this, row);
+        // Yield to the event loop so an interrupt (SIGINT) or a stop() from a callback is seen.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      process.off("SIGINT", onSigint);
+      this.secondsBefore = this.history.at(-1)?.seconds ?? this.secondsBefore;
+    }
+    if (progress && this.history.length) progress.update(this.history.at(-1)!, preview, true);
+    return { steps: this.step, stopped: this.step < target, seconds: (Date.now() - started) / 1000 };
+  }
+
+  /** G(fixed noise) in inference mode: [fixedNoise, ...dataShape]. */
+  sampleFixed(): tf.Tensor {
+    return tf.tidy(() => this.gan.generator.predict(this.fixedNoise) as tf.Tensor);
+  }
+
+  /** The fixed-noise samples as a PNG grid, when the data are images ([N, H, W, C]). */
+  previewGrid(): Uint8Array | undefined {
+    if (this.data.rank !== 4) return undefined;
+    const samples = this.sampleFixed() as tf.Tensor4D;
+    try {
+      return imageGridPng(samples, { cols: Math.ceil(Math.sqrt(samples.shape[0])), scale: 1 });
+    } finally {
+      samples.dispose();
+    }
+  }
+
+  /** The history as a polars DataFrame: step, d_loss, g_loss, d_real, d_fake, d_accuracy, seconds. */
+  historyFrame(): pl.DataFrame {
+    const h = this.history;
+    return pl.DataFrame({
+      step: h.map((r) => r.step),
+      d_loss: h.map((r) => r.dLoss),
+      g_loss: h.map((r) => r.gLoss),
+      d_real: h.map((r) => r.dReal),
+      d_fake: h.map((r) => r.dFake),
+      d_accuracy: h.map((r) => r.dAccuracy),
+      seconds: h.map((r) => r.seconds),
+    });
+  }
+
+  /** Saves models, optimizer state, fixed noise, step and history to `dir`, atomically. */
+  async save(dir: string): Promise<void> {
+    const dWeights = await this.dOptimizer.getWeights();
+    const gWeights = await this.gOptimizer.getWeights();
+    const tensors: NamedTensor[] = [
+      { name: "fixedNoise", tensor: this.fixedNoise },
+      ...dWeights.map((w, i) => ({ name: `dOptimizer/${i}`, tensor: w.tensor })),
+      ...gWeights.map((w, i) => ({ name: `gOptimizer/${i}`, tensor: w.tensor })),
+    ];
+    const state: TrainerState = { step: this.step, history: this.history, options: this.options, latentDim: this.gan.latentDim };
+    await writeCheckpoint(dir, { models: { generator: this.gan.generator, discriminator: this.gan.discriminator }, tensors, state });
+  }
+
+  /**
+   * Loads a trainer saved by {@link save}, ready to continue: the same next step as if it had never
+   * stopped. `data` must be the same real data.
+   */
+  static async load(dir: string, data: tf.Tensor, options: { guardNonFinite?: boolean } = {}): Promise<GanTrainer> {
+    const ckpt = await readCheckpoint<TrainerState>(dir);
+    const { generator, discriminator } = ckpt.models;
+    if (!generator || !discriminator) throw new Error(`${dir} holds no generator and discriminator: it is not a GAN trainer checkpoint`);
+    const s = ckpt.state;
+    const trainer = new GanTrainer({
+      gan: { generator, discriminator, latentDim: s.latentDim },
+      data,
+      ...s.options,
+      guardNonFinite: options.guardNonFinite,
+    });
+    const tensors = ckpt.tensors ?? [];
+    const pick = (prefix: string) =>
+      tensors.filter((t) => t.name.startsWith(prefix + "/")).sort((a, b) => Number(a.name.split("/")[1]) - Number(b.name.split("/")[1]));
+    // Optimizer slots exist only after the first update; restore them when the run had started.
+    if (pick("dOptimizer").length) await trainer.dOptimizer.setWeights(pick("dOptimizer").map((t, i) => ({ name: `d${i}`, tensor: t.tensor })));
+    if (pick("gOptimizer").length) await trainer.gOptimizer.setWeights(pick("gOptimizer").map((t, i) => ({ name: `g${i}`, tensor: t.tensor })));
+    const noise = tensors.find((t) => t.name === "fixedNoise");
+    if (noise) {
+      trainer.fixedNoise.dispose();
+      trainer.fixedNoise = noise.tensor as tf.Tensor2D;
+    }
+    trainer.step = s.step;
+    trainer.history.push(...s.history);
+    trainer.secondsBefore = s.history.at(-1)?.seconds ?? 0;
+    tensors.filter((t) => t.name.includes("Optimizer/")).forEach((t) => t.tensor.dispose());
+    return trainer;
+  }
+
+  /** Frees the optimizers' state and the fixed noise (not the models or the data). */
+  dispose(): void {
+    this.dOptimizer.dispose();
+    this.gOptimizer.dispose();
+    this.fixedNoise.dispose();
+  }
+}

@@ -1,0 +1,182 @@
+// The GAN losses, steps and trainer: hand-computed losses, which weights a step changes, bad input,
+// NaN handling, no tensor leaks, checkpoints and resume.
+import { before, test } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ready, tf } from "../lib/src/index";
+import { bceWithLogits, discriminatorLoss, discriminatorStep, generatorLoss, generatorStep, type Gan } from "../lib/src/gan";
+import { buildMlpDiscriminator, buildMlpGenerator } from "../lib/src/models";
+import { GanTrainer, type TrainerOptions } from "../lib/src/train";
+import { fileHandler, hasCheckpoint, readCheckpoint } from "../lib/src/checkpoint";
+import { ring8, sampleMixture } from "../lib/src/toy";
+import { tempDir } from "./helpers";
+
+before(() => ready());
+
+const scalar = (t: tf.Tensor) => {
+  const v = t.dataSync()[0];
+  t.dispose();
+  return v;
+};
+const close = (a: number, b: number, eps = 1e-5) => assert.ok(Math.abs(a - b) < eps, `${a} != ${b}`);
+
+test("losses match hand-computed values", () => {
+  const zero = tf.tensor2d([[0], [0]]);
+  const two = tf.tensor2d([[2]]);
+  close(scalar(bceWithLogits(zero, 1)), Math.LN2); // -log(sigmoid(0)) = log 2
+  close(scalar(bceWithLogits(two, 0.9)), Math.log(1 + Math.exp(2)) - 0.9 * 2); // softplus(l) - y*l
+  close(scalar(discriminatorLoss(zero, zero)), 2 * Math.LN2);
+  close(scalar(generatorLoss(zero, { loss: "non-saturating" })), Math.LN2);
+  close(scalar(generatorLoss(zero, { loss: "minimax" })), -Math.LN2); // log(1 - 1/2)
+  close(scalar(generatorLoss(two, { loss: "minimax" })), -Math.log(1 + Math.exp(2))); // log(1 - sigmoid(2))
+  const ones = tf.tensor2d([[1], [1]]);
+  close(scalar(discriminatorLoss(ones, zero, { loss: "least-squares" })), 0);
+  close(scalar(discriminatorLoss(zero, ones, { loss: "least-squares" })), 1); // 0.5 * (1 + 1)
+  close(scalar(generatorLoss(zero, { loss: "least-squares" })), 0.5);
+  close(scalar(discriminatorLoss(two, two, { realLabel: 0.9 })), Math.log(1 + Math.exp(2)) - 1.8 + Math.log(1 + Math.exp(2)));
+  tf.dispose([zero, two, ones]);
+});
+
+function toyGan(seed = 1): Gan {
+  return {
+    generator: buildMlpGenerator({ latentDim: 3, dataShape: [2], hidden: [8], seed }),
+    discriminator: buildMlpDiscriminator({ dataShape: [2], hidden: [8], seed: seed + 1 }),
+    latentDim: 3,
+  };
+}
+const weightsOf = (m: tf.LayersModel) => m.getWeights().map((w) => Array.from(w.dataSync()));
+
+test("a discriminator step changes only D's weights; a generator step only G's", () => {
+  const gan = toyGan();
+  const real = tf.randomNormal([8, 2], 0, 1, "float32", 1);
+  const z = tf.randomNormal([8, 3], 0, 1, "float32", 2);
+  const [g0, d0] = [weightsOf(gan.generator), weightsOf(gan.discriminator)];
+  const opt = tf.train.sgd(0.1);
+  discriminatorStep(gan, opt, real, z);
+  const [g1, d1] = [weightsOf(gan.generator), weightsOf(gan.discriminator)];
+  assert.deepEqual(g1, g0, "D step left G unchanged");
+  assert.notDeepEqual(d1, d0, "D step changed D");
+  generatorStep(gan, opt, z);
+  assert.deepEqual(weightsOf(gan.discriminator), d1, "G step left D unchanged");
+  assert.notDeepEqual(weightsOf(gan.generator), g1, "G step changed G");
+  tf.dispose([real, z]);
+});
+
+function ringData(n = 64): tf.Tensor2D {
+  const { points } = sampleMixture(ring8(), n, 5);
+  return points;
+}
+
+test("training leaks no tensors and records a history row per step", async () => {
+  const data = ringData();
+  const trainer = new GanTrainer({ gan: toyGan(), data, batchSize: 16, dSteps: 2, seed: 3 });
+  await trainer.train(2, { progress: "none" });
+  const before = tf.memory().numTensors;
+  await trainer.train(20, { progress: "none" });
+  assert.equal(tf.memory().numTensors, before);
+  assert.equal(trainer.history.length, 22);
+  assert.deepEqual(trainer.history.map((r) => r.step), Array.from({ length: 22 }, (_, i) => i + 1));
+  const df = trainer.historyFrame();
+  assert.deepEqual(df.columns, ["step", "d_loss", "g_loss", "d_real", "d_fake", "d_accuracy", "seconds"]);
+  assert.equal(df.height, 22);
+  for (const r of trainer.history) assert.ok(r.dAccuracy >= 0 && r.dAccuracy <= 1 && Number.isFinite(r.dLoss));
+  trainer.dispose();
+  data.dispose();
+});
+
+test("bad input is a clear error before any training starts", () => {
+  const data = ringData();
+  const base = (): TrainerOptions => ({ gan: toyGan(), data, batchSize: 16 });
+  const cases: [Partial<TrainerOptions> | ((o: TrainerOptions) => TrainerOptions), RegExp][] = [
+    [{ batchSize: 0 }, /batchSize must be a positive integer; got 0/],
+    [{ batchSize: 65 }, /batchSize 65 is larger than the data \(64 examples\)/],
+    [{ dOptimizer: { learningRate: 0 } }, /dOptimizer\.learningRate must be a positive number; got 0/],
+    [{ gOptimizer: { learningRate: -1e-3 } }, /gOptimizer\.learningRate must be a positive number/],
+    [{ data: tf.zeros([64, 3]) }, /data has shape \[64,3\] but the discriminator takes \[,2\]/],
+    [(o) => ({ ...o, gan: { ...o.gan, latentDim: 5 } }), /Latent size mismatch: the generator takes z of size 3/],
+    [(o) => ({ ...o, gan: { ...o.gan, discriminator: buildMlpDiscriminator({ dataShape: [3], hidden: [4] }) } }), /generator outputs \[,2\] but the discriminator takes \[,3\]/],
+    [{ data: tf.tensor2d([[NaN, 0], [1, 1]]), batchSize: 1 }, /contains NaN or Infinity/],
+    [{ realLabel: 1.5 }, /realLabel must be in \(0\.5, 1\]/],
+    [{ dSteps: 0 }, /dSteps must be a positive integer/],
+  ];
+  for (const [change, message] of cases) {
+    const options = typeof change === "function" ? change(base()) : { ...base(), ...change };
+    assert.throws(() => new GanTrainer(options), message);
+  }
+  data.dispose();
+});
+
+// A huge learning rate blows the discriminator up within a few steps (seeded: the same step every run).
+const LR = 1e12;
+test("a NaN/Inf loss stops training, names the step and keeps the last good weights", async () => {
+  const data = ringData();
+  const trainer = new GanTrainer({ gan: toyGan(), data, batchSize: 16, seed: 1, dOptimizer: { kind: "sgd", learningRate: LR } });
+  let message = "";
+  let good: number[][] = [];
+  try {
+    await trainer.train(10, { progress: "none", every: 1, onStep: (t) => void (good = weightsOf(t.gan.discriminator)) });
+  } catch (e) {
+    message = (e as Error).message;
+  }
+  const stoppedAt = trainer.step + 1;
+  assert.match(message, new RegExp(`Training stopped at step ${stoppedAt}: the (discriminator|generator)('s weights became NaN or Infinity| loss is (NaN|Infinity|-Infinity))`));
+  assert.ok(stoppedAt >= 2, "step 1 was good");
+  assert.equal(trainer.history.length, trainer.step);
+  assert.deepEqual(weightsOf(trainer.gan.discriminator), good, "weights are those after the last good step");
+  trainer.dispose();
+  data.dispose();
+});
+
+test("a checkpoint resumes with the same next step, loads with tf.loadLayersModel, and survives a failed save", async () => {
+  const dir = path.join(tempDir(), "ckpt");
+  const data = ringData();
+  const options = { data, batchSize: 16, dSteps: 2, seed: 9 };
+  const a = new GanTrainer({ gan: toyGan(), ...options });
+  await a.train(3, { progress: "none" });
+  await a.save(dir);
+  assert.ok(hasCheckpoint(dir));
+  await a.train(2, { progress: "none" });
+
+  const b = await GanTrainer.load(dir, data);
+  assert.equal(b.step, 3);
+  assert.equal(b.history.length, 3);
+  await b.train(2, { progress: "none" });
+  for (const [x, y] of [[a.gan.generator, b.gan.generator], [a.gan.discriminator, b.gan.discriminator]]) {
+    weightsOf(x).forEach((w, i) => w.forEach((v, j) => close(v, weightsOf(y)[i][j], 1e-5)));
+  }
+  assert.deepEqual(b.history.map((r) => r.gLoss.toFixed(5)), a.history.map((r) => r.gLoss.toFixed(5)));
+
+  const g = await tf.loadLayersModel(fileHandler(path.join(dir, "generator", "model.json")));
+  assert.deepEqual(g.outputs[0].shape, [null, 2]);
+
+  // A save that fails midway (the disk fails on the third file) leaves the old checkpoint loadable.
+  const nodeFs = require("fs") as { fsyncSync: typeof fs.fsyncSync };
+  const fsync = nodeFs.fsyncSync;
+  let calls = 0;
+  nodeFs.fsyncSync = (fd) => {
+    if (++calls === 3) throw new Error("simulated disk failure");
+    return fsync(fd);
+  };
+  try {
+    await assert.rejects(a.save(dir), /simulated disk failure/);
+  } finally {
+    nodeFs.fsyncSync = fsync;
+  }
+  const old = await readCheckpoint<{ step: number }>(dir);
+  assert.equal(old.state.step, 3);
+  assert.deepEqual(fs.readdirSync(path.dirname(dir)), ["ckpt"], "no partial folder left behind");
+
+  // A crash between the two renames leaves only <dir>.previous: it is found.
+  fs.renameSync(dir, `${dir}.previous`);
+  assert.equal((await readCheckpoint<{ step: number }>(dir)).state.step, 3);
+  fs.renameSync(`${dir}.previous`, dir);
+
+  // A truncated weights file is an error naming it.
+  const weights = path.join(dir, "discriminator", "weights.bin");
+  fs.truncateSync(weights, 10);
+  await assert.rejects(readCheckpoint(dir), new RegExp(`Checkpoint file ${weights.replace(/[/.]/g, "\\$&")} is corrupt: it has 10 bytes`));
+  a.dispose();
+  b.dispose();
+  data.dispose();
+});
