@@ -112,6 +112,7 @@ async function child(variant: Variant, model: ModelName, opts: Options): Promise
     tf.dispose([z1, z2]);
   };
   const base: Measurement = { variant, model, backend: report.backend, flopsPerStep, matmulGflops };
+  console.log(JSON.stringify({ ...base, partialStepSeconds: null })); // what a capped run still reports
   try {
     if (variant !== "cpu") step(); // warm-up: XNNPACK operators, kernel setup, optimizer slots
     const times: number[] = [];
@@ -143,9 +144,10 @@ function runChild(variant: Variant, model: ModelName, opts: Options): Measuremen
   if (r.error || r.signal) {
     // Killed at the cap: the step took at least as long as the child ran.
     const elapsed = (Date.now() - started) / 1000;
-    return { ...(last ?? { variant, model }), stepSeconds: elapsed, lowerBound: true, error: `did not finish one step in ${capSeconds} s` };
+    const { partialStepSeconds: _, ...known } = last ?? { variant, model };
+    return { ...known, stepSeconds: elapsed, lowerBound: true, error: `did not finish one step in ${capSeconds} s` };
   }
-  if (!last || last.partialStepSeconds !== undefined) {
+  if (!last || "partialStepSeconds" in last) {
     return { variant, model, error: `child failed: ${(r.stderr ?? "").trim().split("\n").slice(-3).join(" ")}` };
   }
   return last;

@@ -23,11 +23,30 @@ export interface GridOptions {
 /** A batch of images: a tensor [N, H, W] or [N, H, W, C] (C = 1 or 3). */
 export type ImageBatch = tf.Tensor3D | tf.Tensor4D;
 
+/** An RGBA raster: width * height * 4 bytes, row-major. */
+export interface Raster {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
 /**
  * Tiles a batch of images [N, H, W(, C)] into a grid and encodes it as PNG bytes.
  * Grey images are drawn light-on-dark as in MNIST.
  */
 export function imageGridPng(images: ImageBatch, options: GridOptions = {}): Uint8Array {
+  return encodePng(imageGridRaster(images, options));
+}
+
+/** Encodes an RGBA raster as PNG bytes. */
+export function encodePng(raster: Raster): Uint8Array {
+  const png = new PNG({ width: raster.width, height: raster.height });
+  png.data.set(raster.data);
+  return new Uint8Array(PNG.sync.write(png));
+}
+
+/** Tiles a batch of images [N, H, W(, C)] into one RGBA raster (see {@link imageGridPng}). */
+export function imageGridRaster(images: ImageBatch, options: GridOptions = {}): Raster {
   if (images.rank !== 3 && images.rank !== 4) {
     throw new Error(`imageGridPng expects images shaped [N, H, W] or [N, H, W, C]; got shape [${images.shape}]`);
   }
@@ -46,7 +65,7 @@ export function imageGridPng(images: ImageBatch, options: GridOptions = {}): Uin
   const rows = Math.ceil(n / cols);
   const width = cols * w * scale + (cols - 1) * gap;
   const height = rows * h * scale + (rows - 1) * gap;
-  const png = new PNG({ width, height });
+  const png = { width, height, data: new Uint8Array(width * height * 4) };
   png.data.fill(255); // gaps are white; every image pixel is overwritten below
   for (let i = 0; i < n; i++) {
     const x0 = (i % cols) * (w * scale + gap);
@@ -67,7 +86,7 @@ export function imageGridPng(images: ImageBatch, options: GridOptions = {}): Uin
       }
     }
   }
-  return new Uint8Array(PNG.sync.write(png));
+  return png;
 }
 
 function clampByte(v: number): number {
@@ -77,4 +96,29 @@ function clampByte(v: number): number {
 /** Shows a batch of images as one PNG grid in the notebook (see {@link imageGridPng}). */
 export function showImages(images: ImageBatch, options: GridOptions = {}): void {
   showPng(imageGridPng(images, options));
+}
+
+interface GifEncoderApi {
+  GIFEncoder(): { writeFrame(index: Uint8Array, w: number, h: number, o: { palette: number[][]; delay: number; repeat?: number }): void; finish(): void; bytes(): Uint8Array };
+  quantize(rgba: Uint8Array, maxColors: number): number[][];
+  applyPalette(rgba: Uint8Array, palette: number[][]): Uint8Array;
+}
+
+/**
+ * Encodes rasters of one size as an animated GIF that loops (gifenc; 256 colours per frame).
+ * `delayMs` is the time each frame is shown. Chapters 03-05 animate training this way.
+ */
+export function encodeGif(frames: Raster[], delayMs = 200): Uint8Array {
+  if (frames.length === 0) throw new Error("encodeGif needs at least one frame");
+  const { width, height } = frames[0];
+  if (frames.some((f) => f.width !== width || f.height !== height)) throw new Error("encodeGif: every frame must have the same size");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const gif = require("gifenc") as GifEncoderApi;
+  const encoder = gif.GIFEncoder();
+  frames.forEach((frame, i) => {
+    const palette = gif.quantize(frame.data, 256);
+    encoder.writeFrame(gif.applyPalette(frame.data, palette), width, height, { palette, delay: delayMs, repeat: i === 0 ? 0 : undefined });
+  });
+  encoder.finish();
+  return encoder.bytes();
 }

@@ -22,6 +22,7 @@ export * from "./models";
 export * from "./progress";
 export * from "./toy";
 export * from "./train";
+export * from "./views";
 export * from "./wasm-kernels";
 
 // Check GANBOOK_BACKEND now, so a bad value fails the import with a clear message, then start

@@ -14,6 +14,7 @@
  *   s*s "phases", each a stride-1 convolution of dy with a sub-filter (those taps, reversed, in and
  *   out channels swapped). The phases are interleaved back with a transpose. No multiply is spent
  *   on the zeros a dilated dy would hold.
+ * - BatchMatMul with a transposed operand: transposed first, then multiplied at full speed.
  *
  * Kernels call the wasm backend's own kernels directly (not tf ops, which would record on the
  * gradient tape) and free every intermediate with `disposeData`.
@@ -112,13 +113,38 @@ export function conv2DBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backe
   const { outHeight: oh, outWidth: ow, inChannels: ci, outChannels: co, batchSize: b, padInfo } = info;
   const nh = Math.ceil(h / sh); // rows per phase (the last phases may hold one row past H: sliced off)
   const nw = Math.ceil(w / sw);
-  const weights = backend.typedArrayFromHeap(filter);
 
-  const phases: TensorInfo[] = [];
+  // Each phase is scattered straight into dx [B, H, W, Ci] (rows y = ph + sh*k < H, columns
+  // x = pw + sw*l < W) by a JavaScript loop over the heap: for these sizes it beats both the wasm
+  // Concat kernel (element-wise JavaScript) and a rank-6 wasm Transpose.
+  if (sh * sw === 1) return cropTo(phaseConv(0, 0));
+  const dx = backend.makeOutput([b, h, w, ci], "float32");
   for (let ph = 0; ph < sh; ph++) {
     for (let pw = 0; pw < sw; pw++) {
-      phases.push(phaseConv(ph, pw));
+      const phase = phaseConv(ph, pw);
+      // Views of the heap are taken after the conv: a heap that grew detaches older views.
+      const src = backend.typedArrayFromHeap(phase);
+      const dst = backend.typedArrayFromHeap(dx);
+      for (let n = 0; n < b; n++) {
+        for (let k = 0, y = ph; k < nh && y < h; k++, y += sh) {
+          for (let l = 0, x = pw; l < nw && x < w; l++, x += sw) {
+            const from = ((n * nh + k) * nw + l) * ci;
+            const to = ((n * h + y) * w + x) * ci;
+            for (let c = 0; c < ci; c++) dst[to + c] = src[from + c];
+          }
+        }
+      }
+      free(backend, phase);
     }
+  }
+  return dx;
+
+  /** The stride-1 case: one phase of [B, nh, nw, Ci] = [B, H, W, Ci]. */
+  function cropTo(phase: TensorInfo): TensorInfo {
+    if (phase.shape[1] === h && phase.shape[2] === w) return phase;
+    const cut = run(backend, "Slice", { x: phase }, { begin: [0, 0, 0, 0], size: [b, h, w, ci] });
+    free(backend, phase);
+    return cut;
   }
 
   /** Output rows y = ph + sh*k (k < nh), columns x = pw + sw*l: a [B, nh, nw, Ci] tensor. */
@@ -136,6 +162,7 @@ export function conv2DBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backe
       return run(backend, "Fill", {}, { shape: [b, nh, nw, ci], value: 0, dtype: "float32" });
     }
     // Sub-filter [mh, mw, Co, Ci]: taps rh + sh*(mh-1-m), reversed, channels swapped.
+    const weights = backend.typedArrayFromHeap(filter); // a fresh view: earlier phases may have grown the heap
     const sub = new Float32Array(mh * mw * co * ci);
     for (let m = 0; m < mh; m++) {
       for (let n = 0; n < mw; n++) {
@@ -157,25 +184,6 @@ export function conv2DBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backe
     if (!whole) free(backend, input);
     return out;
   }
-
-  let dx: TensorInfo;
-  if (phases.length === 1) {
-    dx = phases[0];
-  } else {
-    // [B, nh, nw, sh*sw*Ci] -> [B, nh, nw, sh, sw, Ci] -> [B, nh, sh, nw, sw, Ci] -> [B, nh*sh, nw*sw, Ci]
-    const stacked = run(backend, "Concat", phases, { axis: 3 });
-    free(backend, ...phases);
-    const split = { ...stacked, shape: [b, nh, nw, sh, sw, ci] };
-    const interleaved = run(backend, "Transpose", { x: split }, { perm: [0, 1, 3, 2, 4, 5] });
-    free(backend, stacked);
-    dx = { ...interleaved, shape: [b, nh * sh, nw * sw, ci] };
-  }
-  if (dx.shape[1] !== h || dx.shape[2] !== w) {
-    const cut = run(backend, "Slice", { x: dx }, { begin: [0, 0, 0, 0], size: [b, h, w, ci] });
-    free(backend, dx);
-    dx = cut;
-  }
-  return dx;
 }
 
 function sizeOf(shape: number[]): number {
