@@ -238,3 +238,15 @@ export function forwardFlops(model: tf.LayersModel): number {
   }
   return flops;
 }
+
+/** One row per layer: name, type, output shape and parameter count (for a table). */
+export function layerSummary(model: tf.LayersModel): { layer: string[]; type: string[]; output: string[]; params: number[] } {
+  const out = { layer: [] as string[], type: [] as string[], output: [] as string[], params: [] as number[] };
+  for (const layer of model.layers) {
+    out.layer.push(layer.name);
+    out.type.push(layer.getClassName());
+    out.output.push(JSON.stringify(layer.outputShape).replace(/null/g, "N"));
+    out.params.push(layer.countParams());
+  }
+  return out;
+}
