@@ -12,7 +12,8 @@ import * as tf from "@tensorflow/tfjs";
 import pl from "nodejs-polars";
 import { readCheckpoint, writeCheckpoint, type NamedTensor } from "./checkpoint";
 import { discriminatorStep, generatorStep, GAN_LOSSES, sampleNoise, type Gan, type GanLoss } from "./gan";
-import { imageGridPng } from "./images";
+import type { PlotlyFigure } from "./display";
+import { encodePng, imageGridRaster, type GridOptions, type Raster } from "./images";
 import { TrainingProgress } from "./progress";
 import { makeRandom } from "./toy";
 
@@ -287,10 +288,19 @@ export class GanTrainer {
 
   /** The fixed-noise samples as a PNG grid, when the data are images ([N, H, W, C]). */
   previewGrid(): Uint8Array | undefined {
-    if (this.data.rank !== 4) return undefined;
-    const samples = this.sampleFixed() as tf.Tensor4D;
+    return this.data.rank === 4 ? encodePng(this.fixedSampleRaster({ scale: 1 })) : undefined;
+  }
+
+  /**
+   * The first `count` fixed-noise samples (default all) as an image-grid raster, e.g. one frame
+   * of an animation over training (`encodeGif(frames)`). Image data only.
+   */
+  fixedSampleRaster(options: GridOptions & { count?: number } = {}): Raster {
+    if (this.data.rank !== 4) throw new Error(`fixedSampleRaster needs image data [N, H, W, C]; the data have shape [${this.data.shape}]`);
+    const count = Math.min(options.count ?? this.fixedNoise.shape[0], this.fixedNoise.shape[0]);
+    const samples = tf.tidy(() => (this.gan.generator.predict(this.fixedNoise.slice(0, count)) as tf.Tensor4D));
     try {
-      return imageGridPng(samples, { cols: Math.ceil(Math.sqrt(samples.shape[0])), scale: 1 });
+      return imageGridRaster(samples, { cols: Math.ceil(Math.sqrt(count)), ...options });
     } finally {
       samples.dispose();
     }
@@ -362,4 +372,24 @@ export class GanTrainer {
     this.gOptimizer.dispose();
     this.fixedNoise.dispose();
   }
+}
+
+/** Loss curves (D and G) and D's accuracy over training, from a trainer's history. */
+export function historyFigure(history: HistoryRow[], title = "Training history"): PlotlyFigure {
+  const steps = history.map((r) => r.step);
+  return {
+    data: [
+      { type: "scatter", mode: "lines", name: "D loss", x: steps, y: history.map((r) => r.dLoss), line: { color: "#1f77b4" } },
+      { type: "scatter", mode: "lines", name: "G loss", x: steps, y: history.map((r) => r.gLoss), line: { color: "#ff7f0e" } },
+      { type: "scatter", mode: "lines", name: "D accuracy", x: steps, y: history.map((r) => r.dAccuracy), yaxis: "y2", line: { color: "#2ca02c", width: 1 } },
+    ],
+    layout: {
+      title: { text: title },
+      xaxis: { title: { text: "generator step" } },
+      yaxis: { title: { text: "loss" } },
+      yaxis2: { title: { text: "D accuracy" }, overlaying: "y", side: "right", range: [0, 1] },
+      height: 360,
+      legend: { orientation: "h", y: -0.25 },
+    },
+  };
 }

@@ -75,7 +75,8 @@ export function snapshot2d(gan: Gan, real: tf.Tensor2D, step: number, options: V
     // The generator ascends log D(G(z)) (non-saturating loss): its samples move along this gradient.
     const n = Math.min(options.arrows ?? 60, fakeT.shape[0]);
     const tails = fakeT.slice([0, 0], [n, 2]);
-    const gradT = tf.grad((x: tf.Tensor) => tf.sum(tf.logSigmoid(gan.discriminator.apply(x) as tf.Tensor)))(tails);
+    // log σ(l) = -softplus(-l) (tf.logSigmoid's custom gradient reads a disposed tensor inside tf.tidy)
+    const gradT = tf.grad((x: tf.Tensor) => tf.neg(tf.sum(tf.softplus(tf.neg(gan.discriminator.apply(x) as tf.Tensor)))))(tails);
     return { fake: fakeT, heat: heatT, grad: tf.concat([tails, gradT], 1) };
   });
   const h = heat.dataSync();

@@ -1,0 +1,75 @@
+/**
+ * The course's training settings, shared by the chapters and by `npm run results` (which checks the
+ * chapters' full-mode numbers): each recipe builds the models and the trainer options one chapter
+ * uses, so a notebook and the results script train exactly the same thing.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { Gan } from "./gan";
+import { buildMlpDiscriminator, buildMlpGenerator } from "./models";
+import { mixture1d, ring8, sampleMixture, type Mixture } from "./toy";
+import type { TrainerOptions } from "./train";
+
+/** A GAN, its data and its trainer options. */
+export interface Recipe {
+  gan: Gan;
+  options: Omit<TrainerOptions, "gan" | "data">;
+  /** Generator steps of a full run (a chapter's quick mode uses fewer). */
+  steps: number;
+}
+
+/** Chapter 03, 1D: two Gaussians at -2 and +2 (std 0.4); small MLPs, Adam 1e-3. */
+export const MIXTURE_1D: Mixture = mixture1d([-2, 2], 0.4);
+
+export function vanilla1d(seed = 0): Recipe {
+  const latentDim = 4;
+  return {
+    gan: {
+      generator: buildMlpGenerator({ latentDim, dataShape: [1], hidden: [32, 32], seed: seed + 1 }),
+      discriminator: buildMlpDiscriminator({ dataShape: [1], hidden: [32, 32], seed: seed + 2 }),
+      latentDim,
+    },
+    options: { batchSize: 128, seed, dOptimizer: { learningRate: 1e-3 }, gOptimizer: { learningRate: 1e-3 } },
+    steps: 1500,
+  };
+}
+
+/**
+ * Chapter 03, 2D: the ring of 8 Gaussians (radius 2, std 0.02); MLPs of 2 x 128 LeakyReLU units,
+ * latent size 8, batch 256, Adam 5e-4 (beta1 0.5). Seeded runs cover all 8 modes in 2,500 steps.
+ */
+export function vanillaRing(seed = 0): Recipe {
+  const latentDim = 8;
+  return {
+    gan: {
+      generator: buildMlpGenerator({ latentDim, dataShape: [2], hidden: [128, 128], seed: seed + 1 }),
+      discriminator: buildMlpDiscriminator({ dataShape: [2], hidden: [128, 128], seed: seed + 2 }),
+      latentDim,
+    },
+    options: { batchSize: 256, seed, dOptimizer: { learningRate: 5e-4 }, gOptimizer: { learningRate: 5e-4 } },
+    steps: 2500,
+  };
+}
+
+/** 10,000 samples of a mixture, seeded (the real data of the toy chapters). */
+export function toyData(mix: Mixture, seed = 0, n = 10_000): tf.Tensor2D {
+  return sampleMixture(mix, n, seed).points;
+}
+
+export const RING = ring8();
+
+/**
+ * Chapter 03, MNIST: the original GAN paper's setting, MLPs (G: 64 -> 256 -> 512 -> 784 tanh;
+ * D: 784 -> 512 -> 256 -> 1, LeakyReLU), batch 128, Adam 2e-4 (beta1 0.5).
+ */
+export function vanillaMnist(seed = 0): Recipe {
+  const latentDim = 64;
+  return {
+    gan: {
+      generator: buildMlpGenerator({ latentDim, dataShape: [28, 28, 1], hidden: [256, 512], outputActivation: "tanh", seed: seed + 1 }),
+      discriminator: buildMlpDiscriminator({ dataShape: [28, 28, 1], hidden: [512, 256], seed: seed + 2 }),
+      latentDim,
+    },
+    options: { batchSize: 128, seed, dOptimizer: { learningRate: 2e-4 }, gOptimizer: { learningRate: 2e-4 } },
+    steps: 1200,
+  };
+}

@@ -1,0 +1,52 @@
+// npm run sample: IDX export of a checkpoint's samples, round-tripped through the IDX reader.
+import { before, test } from "node:test";
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ready, tf } from "../lib/src/index";
+import { readIdx } from "../lib/src/data";
+import { writeCheckpoint } from "../lib/src/checkpoint";
+import { buildMlpDiscriminator, buildMlpGenerator } from "../lib/src/models";
+import { REPO, tempDir } from "./helpers";
+
+before(() => ready());
+
+const sample = (...args: string[]) =>
+  spawnSync(process.execPath, ["--import", "tsx", path.join(REPO, "scripts", "sample.ts"), ...args], { cwd: REPO, encoding: "utf8", timeout: 120_000 });
+
+test("sample export round-trips through the IDX reader, never overwrites without --force, and rejects bad arguments", async () => {
+  const dir = tempDir();
+  const ckpt = path.join(dir, "ckpt");
+  const generator = buildMlpGenerator({ latentDim: 5, dataShape: [28, 28, 1], hidden: [8], outputActivation: "tanh", seed: 1 });
+  const discriminator = buildMlpDiscriminator({ dataShape: [28, 28, 1], hidden: [8] });
+  await writeCheckpoint(ckpt, { models: { generator, discriminator }, state: {} });
+  const out = path.join(dir, "samples-images.idx");
+
+  const r = sample("--checkpoint", ckpt, "--count", "37", "--out", out, "--seed", "4");
+  assert.equal(r.status, 0, r.stderr);
+  const idx = readIdx(out);
+  assert.deepEqual(idx.dims, [37, 28, 28]);
+  // the same images as the generator makes from the same seeded noise (tanh -> bytes)
+  const expected = tf.tidy(() => {
+    const z = tf.randomNormal([37, 5], 0, 1, "float32", 4000);
+    return tf.clipByValue(tf.round(tf.mul(tf.add(generator.predict(z) as tf.Tensor, 1), 127.5)), 0, 255).dataSync();
+  });
+  let maxDiff = 0;
+  idx.data.forEach((v, i) => (maxDiff = Math.max(maxDiff, Math.abs(v - expected[i]))));
+  assert.ok(maxDiff <= 1, `bytes differ by ${maxDiff}`);
+
+  const before = fs.readFileSync(out);
+  const again = sample("--checkpoint", ckpt, "--count", "3", "--out", out);
+  assert.equal(again.status, 2);
+  assert.match(again.stderr, /exists; pass --force to overwrite it/);
+  assert.deepEqual(fs.readFileSync(out), before, "the existing file is untouched");
+  assert.equal(sample("--checkpoint", ckpt, "--count", "3", "--out", out, "--force").status, 0);
+  assert.deepEqual(readIdx(out).dims, [3, 28, 28]);
+
+  for (const bad of [["--count", "3", "--out", out], ["--checkpoint", ckpt, "--count", "0", "--out", out], ["--checkpoint", ckpt, "--count", "3", "--out", out, "--bogus"], ["--checkpoint", path.join(dir, "none"), "--count", "3", "--out", path.join(dir, "x.idx")]]) {
+    const res = sample(...bad);
+    assert.equal(res.status, 2, `${bad.join(" ")}: ${res.stderr}`);
+    assert.match(res.stderr, /usage: npm run sample/);
+  }
+});
