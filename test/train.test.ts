@@ -5,7 +5,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ready, tf } from "../lib/src/index";
-import { bceWithLogits, discriminatorLoss, discriminatorStep, generatorLoss, generatorStep, type Gan } from "../lib/src/gan";
+import { appendMinibatchStd, bceWithLogits, discriminatorLoss, discriminatorStep, generatorLoss, generatorStep, gradientPenalty, packSamples, type Gan } from "../lib/src/gan";
 import { buildMlpDiscriminator, buildMlpGenerator } from "../lib/src/models";
 import { GanTrainer, type TrainerOptions } from "../lib/src/train";
 import { fileHandler, hasCheckpoint, readCheckpoint } from "../lib/src/checkpoint";
@@ -93,12 +93,14 @@ test("bad input is a clear error before any training starts", () => {
     [{ batchSize: 65 }, /batchSize 65 is larger than the data \(64 examples\)/],
     [{ dOptimizer: { learningRate: 0 } }, /dOptimizer\.learningRate must be a positive number; got 0/],
     [{ gOptimizer: { learningRate: -1e-3 } }, /gOptimizer\.learningRate must be a positive number/],
-    [{ data: tf.zeros([64, 3]) }, /data has shape \[64,3\] but the discriminator takes \[,2\]/],
+    [{ data: tf.zeros([64, 3]) }, /data has shape \[64,3\] but the generator outputs \[,2\]/],
     [(o) => ({ ...o, gan: { ...o.gan, latentDim: 5 } }), /Latent size mismatch: the generator takes z of size 3/],
-    [(o) => ({ ...o, gan: { ...o.gan, discriminator: buildMlpDiscriminator({ dataShape: [3], hidden: [4] }) } }), /generator outputs \[,2\] but the discriminator takes \[,3\]/],
+    [(o) => ({ ...o, gan: { ...o.gan, discriminator: buildMlpDiscriminator({ dataShape: [3], hidden: [4] }) } }), /discriminator takes \[,3\] but is given samples shaped \[,2\]/],
     [{ data: tf.tensor2d([[NaN, 0], [1, 1]]), batchSize: 1 }, /contains NaN or Infinity/],
     [{ realLabel: 1.5 }, /realLabel must be in \(0\.5, 1\]/],
     [{ dSteps: 0 }, /dSteps must be a positive integer/],
+    [{ unrolledSteps: -1 }, /unrolledSteps must be a whole number >= 0/],
+    [(o) => ({ ...o, gan: { ...o.gan, prepare: packSamples(2) } }), /discriminator takes \[,2\] but is given samples shaped \[8,4\] \(after the GAN's prepare view\)/],
   ];
   for (const [change, message] of cases) {
     const options = typeof change === "function" ? change(base()) : { ...base(), ...change };
@@ -178,5 +180,51 @@ test("a checkpoint resumes with the same next step, loads with tf.loadLayersMode
   await assert.rejects(readCheckpoint(dir), new RegExp(`Checkpoint file ${weights.replace(/[/.]/g, "\\$&")} is corrupt: it has 10 bytes`));
   a.dispose();
   b.dispose();
+  data.dispose();
+});
+
+test("PacGAN packing and the minibatch standard deviation reshape batches as documented", () => {
+  const x = tf.tensor2d([[1, 2], [3, 4], [5, 6], [7, 8]]);
+  assert.deepEqual(packSamples(2)(x).arraySync(), [[1, 2, 3, 4], [5, 6, 7, 8]]);
+  assert.throws(() => packSamples(3)(x), /must be a multiple of 3/);
+  // std over the batch of each feature: both sqrt(5) (values 1,3,5,7 and 2,4,6,8); their mean sqrt(5)
+  const withStd = appendMinibatchStd(x).arraySync() as number[][];
+  withStd.forEach((row) => close(row[2], Math.sqrt(5), 1e-4));
+  x.dispose();
+});
+
+test("the WGAN-GP penalty is 0 for a critic with unit gradient everywhere and trains through second-order gradients", () => {
+  // D(x) = x1 (a dense layer with weights [1, 0], no hidden layers): ||grad|| = 1, penalty 0
+  const critic = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [2], kernelInitializer: "zeros" })] });
+  critic.setWeights([tf.tensor2d([[1], [0]]), tf.tensor1d([0])]);
+  const gan: Gan = { generator: toyGan().generator, discriminator: critic, latentDim: 3 };
+  const real = tf.randomNormal([8, 2], 0, 1, "float32", 1);
+  const fake = tf.randomNormal([8, 2], 0, 1, "float32", 2);
+  close(scalar(gradientPenalty(gan, real, fake)), 0, 1e-6);
+  critic.setWeights([tf.tensor2d([[3], [4]]), tf.tensor1d([0])]); // ||grad|| = 5: penalty (5 - 1)² = 16
+  close(scalar(gradientPenalty(gan, real, fake)), 16, 1e-3);
+  const wgan = toyGan(4);
+  const before = weightsOf(wgan.discriminator);
+  const metrics = discriminatorStep(wgan, tf.train.adam(1e-3), real, tf.randomNormal([8, 3], 0, 1, "float32", 3), { loss: "wgan-gp" });
+  assert.ok(Number.isFinite(metrics.dLoss));
+  assert.notDeepEqual(weightsOf(wgan.discriminator), before);
+  tf.dispose([real, fake]);
+});
+
+test("unrolled look-ahead updates are undone: D after one step equals D trained without unrolling", async () => {
+  const data = ringData();
+  const plain = new GanTrainer({ gan: toyGan(), data, batchSize: 16, seed: 2 });
+  const trainer = new GanTrainer({ gan: toyGan(), data, batchSize: 16, seed: 2, unrolledSteps: 3 });
+  await plain.train(1, { progress: "none" });
+  await trainer.train(1, { progress: "none" });
+  const d = weightsOf(trainer.gan.discriminator);
+  assert.deepEqual(d, weightsOf(plain.gan.discriminator), "only D's own update remains");
+  assert.notDeepEqual(weightsOf(trainer.gan.generator), weightsOf(plain.gan.generator), "G answered the look-ahead D");
+  const before = tf.memory().numTensors;
+  await trainer.train(5, { progress: "none" });
+  assert.equal(tf.memory().numTensors, before, "no leak");
+  assert.notDeepEqual(weightsOf(trainer.gan.discriminator), d, "D still learns from its own updates");
+  trainer.dispose();
+  plain.dispose();
   data.dispose();
 });

@@ -6,11 +6,12 @@
  * E[log D(x)] + E[log(1 - D(G(z)))], D ascends V and G descends it ("minimax"). Because
  * log(1 - D(G(z))) is flat when D confidently rejects fakes, the generator usually minimises
  * -log D(G(z)) instead ("non-saturating", Goodfellow et al. 2014). "least-squares" (LSGAN, Mao et al.
- * 2017) regresses raw outputs to 1 (real) and 0 (fake).
+ * 2017) regresses raw outputs to 1 (real) and 0 (fake). "wgan-gp" (Gulrajani et al. 2017, chapter 05)
+ * makes D a critic estimating the Wasserstein distance, kept 1-Lipschitz by a gradient penalty.
  */
 import * as tf from "@tensorflow/tfjs";
 
-export const GAN_LOSSES = ["minimax", "non-saturating", "least-squares"] as const;
+export const GAN_LOSSES = ["minimax", "non-saturating", "least-squares", "wgan-gp"] as const;
 export type GanLoss = (typeof GAN_LOSSES)[number];
 
 /** A generator and a discriminator that play together. */
@@ -20,6 +21,42 @@ export interface Gan {
   /** D: samples [N, ...dataShape] -> logits [N, 1]. */
   discriminator: tf.LayersModel;
   latentDim: number;
+  /**
+   * How the discriminator views a batch of samples [N, ...] before judging it, e.g. PacGAN's packing
+   * of m samples into one input ({@link packSamples}) or a minibatch statistic
+   * ({@link appendMinibatchStd}). Chapter 05's fixes for mode collapse. Default: as they are.
+   */
+  prepare?: (samples: tf.Tensor) => tf.Tensor;
+}
+
+/** D's output for a batch of samples, through the GAN's `prepare` view. */
+export function discriminate(gan: Gan, samples: tf.Tensor, training = true): tf.Tensor {
+  const view = gan.prepare ? gan.prepare(samples) : samples;
+  return gan.discriminator.apply(view, { training }) as tf.Tensor;
+}
+
+/**
+ * PacGAN (Lin et al. 2018): the discriminator judges m samples at once, [N, d] -> [N/m, m*d], so a
+ * generator whose samples are all alike is easy to catch. N must be a multiple of m.
+ */
+export function packSamples(m: number): (samples: tf.Tensor) => tf.Tensor {
+  return (samples) => {
+    if (samples.shape[0] % m !== 0) throw new Error(`PacGAN packs ${m} samples per input: the batch (${samples.shape[0]}) must be a multiple of ${m}`);
+    return tf.reshape(samples, [samples.shape[0] / m, -1]);
+  };
+}
+
+/**
+ * Minibatch standard deviation (Karras et al. 2018), a simple form of minibatch discrimination
+ * (Salimans et al. 2016): each sample [N, d] gets one more feature, the mean over features of the
+ * batch's standard deviation, so D sees when a batch lacks variety. [N, d] -> [N, d + 1].
+ */
+export function appendMinibatchStd(samples: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const flat = tf.reshape(samples, [samples.shape[0], -1]);
+    const std = tf.sqrt(tf.add(tf.moments(flat, 0).variance, 1e-8)); // [d]
+    return tf.concat([flat, tf.mul(tf.ones([samples.shape[0], 1]), tf.mean(std))], 1);
+  });
 }
 
 export interface LossOptions {
@@ -29,6 +66,8 @@ export interface LossOptions {
    * 2016 use 0.9): D is never pushed to be certain, so its gradients to G stay informative.
    */
   realLabel?: number;
+  /** Weight of WGAN-GP's gradient penalty. Default 10 (Gulrajani et al. 2017). */
+  gradientPenalty?: number;
 }
 
 /** Mean binary cross-entropy of logits against a constant target y: mean(softplus(l) - y*l), stable for large |l|. */
@@ -40,6 +79,7 @@ export function bceWithLogits(logits: tf.Tensor, target: number): tf.Scalar {
 export function discriminatorLoss(realLogits: tf.Tensor, fakeLogits: tf.Tensor, options: LossOptions = {}): tf.Scalar {
   const { loss = "non-saturating", realLabel = 1 } = options;
   return tf.tidy(() => {
+    if (loss === "wgan-gp") return tf.sub(tf.mean(fakeLogits), tf.mean(realLogits)) as tf.Scalar; // penalty added by the step
     if (loss === "least-squares") {
       const real = tf.mean(tf.square(tf.sub(realLogits, realLabel)));
       const fake = tf.mean(tf.square(fakeLogits));
@@ -54,6 +94,7 @@ export function discriminatorLoss(realLogits: tf.Tensor, fakeLogits: tf.Tensor, 
 export function generatorLoss(fakeLogits: tf.Tensor, options: LossOptions = {}): tf.Scalar {
   const { loss = "non-saturating" } = options;
   return tf.tidy(() => {
+    if (loss === "wgan-gp") return tf.neg(tf.mean(fakeLogits)) as tf.Scalar;
     if (loss === "least-squares") return tf.mul(0.5, tf.mean(tf.square(tf.sub(fakeLogits, 1)))) as tf.Scalar;
     // minimax: minimise E[log(1 - D(G(z)))] = -E[softplus(l)] = -bce(l, 0)
     if (loss === "minimax") return tf.neg(bceWithLogits(fakeLogits, 0)) as tf.Scalar;
@@ -92,10 +133,12 @@ export function discriminatorStep(
   const loss = optimizer.minimize(
     () => {
       const fake = gan.generator.apply(noise, { training: true }) as tf.Tensor;
-      const realLogits = gan.discriminator.apply(real, { training: true }) as tf.Tensor;
-      const fakeLogits = gan.discriminator.apply(fake, { training: true }) as tf.Tensor;
+      const realLogits = discriminate(gan, real);
+      const fakeLogits = discriminate(gan, fake);
       stats = tf.keep(discriminatorStats(realLogits, fakeLogits, options.loss));
-      return discriminatorLoss(realLogits, fakeLogits, options);
+      const loss = discriminatorLoss(realLogits, fakeLogits, options);
+      if (options.loss !== "wgan-gp") return loss;
+      return tf.add(loss, tf.mul(options.gradientPenalty ?? 10, gradientPenalty(gan, real, fake))) as tf.Scalar;
     },
     true,
     trainableVariables(gan.discriminator),
@@ -106,13 +149,44 @@ export function discriminatorStep(
   return { dLoss, dReal, dFake, dAccuracy };
 }
 
+/**
+ * WGAN-GP's penalty: mean (||∇x̂ D(x̂)|| - 1)² at random points x̂ between real and fake samples.
+ * Its gradient with respect to D's weights is a second-order gradient.
+ */
+export function gradientPenalty(gan: Gan, real: tf.Tensor, fake: tf.Tensor): tf.Scalar {
+  const n = Math.min(real.shape[0], fake.shape[0]);
+  const r = real.slice(0, n);
+  const f = fake.slice(0, n);
+  const eps = tf.randomUniform([n, ...real.shape.slice(1).map(() => 1)]);
+  const mixed = tf.add(tf.mul(eps, r), tf.mul(tf.sub(1, eps), f));
+  const grad = tf.grad((x: tf.Tensor) => tf.sum(discriminate(gan, x)))(mixed);
+  const norms = tf.sqrt(tf.add(tf.sum(tf.square(tf.reshape(grad, [n, -1])), 1), 1e-12));
+  return tf.mean(tf.square(tf.sub(norms, 1))) as tf.Scalar;
+}
+
+// Comparison ops have zero gradient; tfjs has none registered, which stops the second-order
+// gradients of WGAN-GP at LeakyReLU (its gradient uses Greater).
+for (const kernelName of ["Greater", "GreaterEqual", "Less", "LessEqual", "Equal", "NotEqual"]) {
+  if (!tf.getGradient(kernelName)) {
+    tf.registerGradient({
+      kernelName,
+      inputsToSave: ["a", "b"],
+      gradFunc: (_dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => ({ a: () => tf.zerosLike(saved[0]), b: () => tf.zerosLike(saved[1]) }),
+    });
+  }
+}
+
 /** [mean D(x), mean D(G(z)), accuracy] as a tensor [3]. */
 function discriminatorStats(realLogits: tf.Tensor, fakeLogits: tf.Tensor, loss: GanLoss = "non-saturating"): tf.Tensor1D {
   return tf.tidy(() => {
-    const toProb = (l: tf.Tensor) => (loss === "least-squares" ? l : tf.sigmoid(l));
+    // Probabilities for the classifying losses; raw outputs (threshold 0.5) for least squares and
+    // the WGAN critic (threshold 0, so its "accuracy" is only a rough sign of separation).
+    const raw = loss === "least-squares" || loss === "wgan-gp";
+    const toProb = (l: tf.Tensor) => (raw ? l : tf.sigmoid(l));
+    const threshold = loss === "wgan-gp" ? 0 : 0.5;
     const real = toProb(realLogits);
     const fake = toProb(fakeLogits);
-    const right = tf.add(tf.sum(tf.cast(tf.greater(real, 0.5), "float32")), tf.sum(tf.cast(tf.lessEqual(fake, 0.5), "float32")));
+    const right = tf.add(tf.sum(tf.cast(tf.greater(real, threshold), "float32")), tf.sum(tf.cast(tf.lessEqual(fake, threshold), "float32")));
     return tf.stack([tf.mean(real), tf.mean(fake), tf.div(right, real.size + fake.size)]) as tf.Tensor1D;
   });
 }
@@ -125,8 +199,7 @@ export function generatorStep(gan: Gan, optimizer: tf.Optimizer, noise: tf.Tenso
   const loss = optimizer.minimize(
     () => {
       const fake = gan.generator.apply(noise, { training: true }) as tf.Tensor;
-      const logits = gan.discriminator.apply(fake, { training: true }) as tf.Tensor;
-      return generatorLoss(logits, options);
+      return generatorLoss(discriminate(gan, fake), options);
     },
     true,
     trainableVariables(gan.generator),
@@ -139,4 +212,39 @@ export function generatorStep(gan: Gan, optimizer: tf.Optimizer, noise: tf.Tenso
 /** A batch of noise z ~ N(0, 1): [n, latentDim]; seeded when `seed` is given. */
 export function sampleNoise(n: number, latentDim: number, seed?: number): tf.Tensor2D {
   return tf.randomNormal([n, latentDim], 0, 1, "float32", seed);
+}
+
+/**
+ * n points from z0 to z1 [1, latentDim] (inclusive): [n, latentDim]. `slerp` follows the great
+ * circle, which keeps Gaussian noise at a typical norm (Radford et al. 2015 / White 2016);
+ * `linear` goes straight. Chapter 04 walks the latent space this way.
+ */
+export function interpolateLatent(z0: tf.Tensor, z1: tf.Tensor, n: number, mode: "slerp" | "linear" = "slerp"): tf.Tensor2D {
+  return tf.tidy(() => {
+    const a = z0.reshape([1, -1]);
+    const b = z1.reshape([1, -1]);
+    const t = tf.linspace(0, 1, n).reshape([n, 1]);
+    if (mode === "linear") return tf.add(tf.mul(tf.sub(1, t), a), tf.mul(t, b)) as tf.Tensor2D;
+    const cos = tf.sum(tf.mul(a, b)).div(tf.norm(a).mul(tf.norm(b))).clipByValue(-1, 1);
+    const omega = tf.acos(cos);
+    const sin = tf.sin(omega);
+    const wa = tf.sin(tf.mul(tf.sub(1, t), omega)).div(sin);
+    const wb = tf.sin(tf.mul(t, omega)).div(sin);
+    return tf.add(tf.mul(wa, a), tf.mul(wb, b)) as tf.Tensor2D;
+  });
+}
+
+/**
+ * A direction in latent space for a property: mean z of the samples scoring in the top `fraction`
+ * minus mean z of those in the bottom `fraction` ([1, latentDim]). Adding it to z adds the property
+ * (vector arithmetic, Radford et al. 2015). `z` is [N, latentDim], `scores` has N numbers.
+ */
+export function latentDirection(z: tf.Tensor2D, scores: ArrayLike<number>, fraction = 0.2): tf.Tensor2D {
+  const order = Array.from(scores, (s, i) => [s, i]).sort((p, q) => p[0] - q[0]).map((p) => p[1]);
+  const k = Math.max(1, Math.floor(order.length * fraction));
+  return tf.tidy(() => {
+    const low = tf.mean(tf.gather(z, tf.tensor1d(order.slice(0, k), "int32")), 0, true);
+    const high = tf.mean(tf.gather(z, tf.tensor1d(order.slice(-k), "int32")), 0, true);
+    return tf.sub(high, low) as tf.Tensor2D;
+  });
 }

@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Gan } from "./gan";
-import { buildMlpDiscriminator, buildMlpGenerator } from "./models";
+import { buildDcganDiscriminator, buildDcganGenerator, buildMlpDiscriminator, buildMlpGenerator } from "./models";
 import { mixture1d, ring8, sampleMixture, type Mixture } from "./toy";
 import type { TrainerOptions } from "./train";
 
@@ -71,5 +71,22 @@ export function vanillaMnist(seed = 0): Recipe {
     },
     options: { batchSize: 128, seed, dOptimizer: { learningRate: 2e-4 }, gOptimizer: { learningRate: 2e-4 } },
     steps: 1200,
+  };
+}
+
+/**
+ * Chapter 04: the course's DCGAN (models.ts: buildDcganGenerator / buildDcganDiscriminator) on 28x28
+ * images, latent 64, width 64, batch 64, Adam 2e-4 with beta1 0.5 (the DCGAN paper's settings).
+ */
+export function dcgan(seed = 0, steps = 600): Recipe {
+  const latentDim = 64;
+  return {
+    gan: {
+      generator: buildDcganGenerator({ latentDim, width: 64, seed: seed + 1 }),
+      discriminator: buildDcganDiscriminator({ width: 64, seed: seed + 2 }),
+      latentDim,
+    },
+    options: { batchSize: 64, seed, dOptimizer: { learningRate: 2e-4, beta1: 0.5 }, gOptimizer: { learningRate: 2e-4, beta1: 0.5 } },
+    steps,
   };
 }

@@ -58,6 +58,14 @@ export interface TrainerOptions {
   fixedNoise?: number;
   /** Keep a copy of the weights before each step, restored if a loss turns NaN/Inf. Default true. */
   guardNonFinite?: boolean;
+  /**
+   * Unrolled GAN (Metz et al. 2016), first-order: before each generator update, D takes this many
+   * extra updates on a copy of its weights, G is updated against that look-ahead D, and D's weights
+   * are put back. G thus answers where D is going, not where it is. Default 0 (off).
+   */
+  unrolledSteps?: number;
+  /** WGAN-GP's gradient penalty weight (loss "wgan-gp"). Default 10. */
+  gradientPenalty?: number;
 }
 
 /** Options for one call of {@link GanTrainer.train}. */
@@ -82,7 +90,7 @@ export interface TrainResult {
 interface TrainerState {
   step: number;
   history: HistoryRow[];
-  options: Required<Pick<TrainerOptions, "batchSize" | "dSteps" | "loss" | "realLabel" | "seed" | "fixedNoise">> & {
+  options: Required<Pick<TrainerOptions, "batchSize" | "dSteps" | "loss" | "realLabel" | "seed" | "fixedNoise" | "unrolledSteps" | "gradientPenalty">> & {
     dOptimizer: OptimizerSpec;
     gOptimizer: OptimizerSpec;
   };
@@ -113,19 +121,25 @@ export function validateTrainerOptions(o: TrainerOptions): void {
   if (gIn[1] !== gan.latentDim) {
     throw new Error(`Latent size mismatch: the generator takes z of size ${gIn[1]} ([${gIn}]) but latentDim is ${gan.latentDim}. Use the latentDim the generator was built with.`);
   }
-  if (!sameShape(gOut, dIn)) {
-    throw new Error(`The generator outputs [${gOut}] but the discriminator takes [${dIn}]: build them for the same data shape.`);
+  if (!sameShape([null, ...data.shape.slice(1)], gOut)) {
+    throw new Error(`The data has shape [${data.shape}] but the generator outputs [${gOut}]: each example must be [${gOut.slice(1)}].`);
+  }
+  // What D is given: G's samples as they are, or through the GAN's prepare view (PacGAN, minibatch std).
+  const viewShape = gan.prepare
+    ? tf.tidy(() => gan.prepare!(tf.zeros([Number.isInteger(batchSize) && batchSize > 0 ? batchSize : 1, ...(gOut.slice(1) as number[])])).shape)
+    : gOut;
+  if (!sameShape([null, ...viewShape.slice(1)], dIn)) {
+    throw new Error(`The discriminator takes [${dIn}] but is given samples shaped [${viewShape}]${gan.prepare ? " (after the GAN's prepare view)" : ""}: build the discriminator for that input.`);
   }
   if (dOut.length !== 2 || dOut[1] !== 1) throw new Error(`The discriminator must output one logit per example ([null, 1]); it outputs [${dOut}]`);
-  if (!sameShape([null, ...data.shape.slice(1)], dIn)) {
-    throw new Error(`The data has shape [${data.shape}] but the discriminator takes [${dIn}]: each example must be [${dIn.slice(1)}].`);
-  }
   const n = data.shape[0];
   if (!Number.isInteger(batchSize) || batchSize <= 0) throw new Error(`batchSize must be a positive integer; got ${batchSize}`);
   if (batchSize > n) throw new Error(`batchSize ${batchSize} is larger than the data (${n} examples): use at most ${n}.`);
   const dSteps = o.dSteps ?? 1;
   if (!Number.isInteger(dSteps) || dSteps <= 0) throw new Error(`dSteps must be a positive integer; got ${dSteps}`);
   if (o.loss !== undefined && !GAN_LOSSES.includes(o.loss)) throw new Error(`loss must be one of ${GAN_LOSSES.join(", ")}; got ${o.loss}`);
+  const unrolled = o.unrolledSteps ?? 0;
+  if (!Number.isInteger(unrolled) || unrolled < 0) throw new Error(`unrolledSteps must be a whole number >= 0; got ${unrolled}`);
   const realLabel = o.realLabel ?? 1;
   if (!(realLabel > 0.5 && realLabel <= 1)) throw new Error(`realLabel must be in (0.5, 1] (0.9 is one-sided label smoothing); got ${realLabel}`);
   for (const [name, spec] of [["dOptimizer", o.dOptimizer], ["gOptimizer", o.gOptimizer]] as const) {
@@ -150,6 +164,8 @@ export class GanTrainer {
   private readonly options: TrainerState["options"];
   private readonly dOptimizer: tf.Optimizer;
   private readonly gOptimizer: tf.Optimizer;
+  /** The optimizer of the unrolled look-ahead D updates (unrolledSteps > 0). */
+  private readonly unrollOptimizer?: tf.Optimizer;
   private readonly guard: boolean;
   private stopRequested = false;
   private secondsBefore = 0;
@@ -165,12 +181,15 @@ export class GanTrainer {
       realLabel: options.realLabel ?? 1,
       seed: options.seed ?? 0,
       fixedNoise: options.fixedNoise ?? 64,
+      unrolledSteps: options.unrolledSteps ?? 0,
+      gradientPenalty: options.gradientPenalty ?? 10,
       dOptimizer: { ...DEFAULT_OPTIMIZER, ...options.dOptimizer },
       gOptimizer: { ...DEFAULT_OPTIMIZER, ...options.gOptimizer },
     };
     this.guard = options.guardNonFinite ?? true;
     this.dOptimizer = makeOptimizer(this.options.dOptimizer);
     this.gOptimizer = makeOptimizer(this.options.gOptimizer);
+    if (this.options.unrolledSteps > 0) this.unrollOptimizer = makeOptimizer(this.options.dOptimizer);
     this.fixedNoise = sampleNoise(this.options.fixedNoise, this.gan.latentDim, this.options.seed * 7919 + 1);
   }
 
@@ -202,17 +221,27 @@ export class GanTrainer {
   /** One generator step with its discriminator steps; returns the history row. */
   private oneStep(started: number): HistoryRow {
     const s = this.step + 1;
-    let d = { dLoss: NaN, dReal: NaN, dFake: NaN, dAccuracy: NaN };
-    for (let u = 0; u < this.options.dSteps; u++) {
-      const indices = this.batchIndices(this.step * this.options.dSteps + u);
+    const { dSteps, unrolledSteps } = this.options;
+    const dUpdate = (optimizer: tf.Optimizer, u: number) => {
+      const indices = this.batchIndices(this.step * dSteps + (u % dSteps));
       const real = tf.tidy(() => tf.gather(this.data, tf.tensor1d(indices, "int32")));
       const z = this.noise(s, u);
-      d = discriminatorStep(this.gan, this.dOptimizer, real, z, this.options);
+      const metrics = discriminatorStep(this.gan, optimizer, real, z, this.options);
       tf.dispose([real, z]);
-    }
-    const z = this.noise(s, this.options.dSteps);
+      return metrics;
+    };
+    let d = { dLoss: NaN, dReal: NaN, dFake: NaN, dAccuracy: NaN };
+    for (let u = 0; u < dSteps; u++) d = dUpdate(this.dOptimizer, u);
+    // Unrolled GAN: look ahead with a copy of D's weights, update G against it, put D back.
+    const dWeights = unrolledSteps > 0 ? this.gan.discriminator.getWeights().map((w) => w.clone()) : undefined;
+    for (let u = 0; u < unrolledSteps; u++) dUpdate(this.unrollOptimizer!, dSteps + 1 + u);
+    const z = this.noise(s, dSteps);
     const gLoss = generatorStep(this.gan, this.gOptimizer, z, this.options);
     z.dispose();
+    if (dWeights) {
+      this.gan.discriminator.setWeights(dWeights);
+      tf.dispose(dWeights);
+    }
     return { step: s, ...d, gLoss, seconds: this.secondsBefore + (Date.now() - started) / 1000 };
   }
 
@@ -370,6 +399,7 @@ export class GanTrainer {
   dispose(): void {
     this.dOptimizer.dispose();
     this.gOptimizer.dispose();
+    this.unrollOptimizer?.dispose();
     this.fixedNoise.dispose();
   }
 }
