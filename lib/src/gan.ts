@@ -27,12 +27,22 @@ export interface Gan {
    * ({@link appendMinibatchStd}). Chapter 05's fixes for mode collapse. Default: as they are.
    */
   prepare?: (samples: tf.Tensor) => tf.Tensor;
+  /**
+   * Classes of a conditional GAN (chapter 06): G takes [z, one-hot label] and D takes
+   * [sample, one-hot label]. Undefined for an unconditional GAN.
+   */
+  classes?: number;
 }
 
-/** D's output for a batch of samples, through the GAN's `prepare` view. */
-export function discriminate(gan: Gan, samples: tf.Tensor, training = true): tf.Tensor {
+/** G's samples for noise [N, latentDim] (and one-hot labels [N, classes] for a conditional GAN). */
+export function generate(gan: Gan, noise: tf.Tensor, labels?: tf.Tensor, training = true): tf.Tensor {
+  return gan.generator.apply(labels ? [noise, labels] : noise, { training }) as tf.Tensor;
+}
+
+/** D's output for a batch of samples, through the GAN's `prepare` view (and with labels when conditional). */
+export function discriminate(gan: Gan, samples: tf.Tensor, training = true, labels?: tf.Tensor): tf.Tensor {
   const view = gan.prepare ? gan.prepare(samples) : samples;
-  return gan.discriminator.apply(view, { training }) as tf.Tensor;
+  return gan.discriminator.apply(labels ? [view, labels] : view, { training }) as tf.Tensor;
 }
 
 /**
@@ -128,13 +138,14 @@ export function discriminatorStep(
   real: tf.Tensor,
   noise: tf.Tensor,
   options: LossOptions = {},
+  labels?: { real: tf.Tensor; fake: tf.Tensor },
 ): DiscriminatorMetrics {
   let stats: tf.Tensor | undefined;
   const loss = optimizer.minimize(
     () => {
-      const fake = gan.generator.apply(noise, { training: true }) as tf.Tensor;
-      const realLogits = discriminate(gan, real);
-      const fakeLogits = discriminate(gan, fake);
+      const fake = generate(gan, noise, labels?.fake);
+      const realLogits = discriminate(gan, real, true, labels?.real);
+      const fakeLogits = discriminate(gan, fake, true, labels?.fake);
       stats = tf.keep(discriminatorStats(realLogits, fakeLogits, options.loss));
       const loss = discriminatorLoss(realLogits, fakeLogits, options);
       if (options.loss !== "wgan-gp") return loss;
@@ -195,11 +206,11 @@ function discriminatorStats(realLogits: tf.Tensor, fakeLogits: tf.Tensor, loss: 
  * One generator update through a frozen discriminator: G(noise) is judged by D and only G's
  * weights change. Returns the generator's loss (before the update).
  */
-export function generatorStep(gan: Gan, optimizer: tf.Optimizer, noise: tf.Tensor, options: LossOptions = {}): number {
+export function generatorStep(gan: Gan, optimizer: tf.Optimizer, noise: tf.Tensor, options: LossOptions = {}, labels?: tf.Tensor): number {
   const loss = optimizer.minimize(
     () => {
-      const fake = gan.generator.apply(noise, { training: true }) as tf.Tensor;
-      return generatorLoss(discriminate(gan, fake), options);
+      const fake = generate(gan, noise, labels);
+      return generatorLoss(discriminate(gan, fake, true, labels), options);
     },
     true,
     trainableVariables(gan.generator),

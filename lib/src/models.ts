@@ -253,3 +253,34 @@ export function layerSummary(model: tf.LayersModel): { layer: string[]; type: st
   }
   return out;
 }
+
+/**
+ * A conditional DCGAN generator (chapter 06): inputs z [N, latentDim] and a one-hot label
+ * [N, classes], concatenated [N, latentDim + classes], then the layers of {@link buildDcganGenerator}.
+ */
+export function buildConditionalGenerator(options: DcganOptions & { classes?: number } = {}): tf.LayersModel {
+  const { latentDim = 64, classes = 10 } = options;
+  const z = tf.input({ shape: [latentDim], name: "z" });
+  const label = tf.input({ shape: [classes], name: "label" });
+  const joined = tf.layers.concatenate().apply([z, label]) as tf.SymbolicTensor;
+  const body = buildDcganGenerator({ ...options, latentDim: latentDim + classes });
+  let x = joined;
+  for (const layer of body.layers) x = layer.apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: [z, label], outputs: x, name: "conditional_generator" });
+}
+
+/**
+ * A conditional DCGAN discriminator (chapter 06): inputs an image [N, 28, 28, channels] and a
+ * one-hot label [N, classes]; the label is tiled into `classes` extra channels [N, 28, 28, classes]
+ * (as keras-io's conditional GAN does), then the layers of {@link buildDcganDiscriminator}.
+ */
+export function buildConditionalDiscriminator(options: DcganOptions & { classes?: number } = {}): tf.LayersModel {
+  const { channels = 1, classes = 10 } = options;
+  const image = tf.input({ shape: [28, 28, channels], name: "image" });
+  const label = tf.input({ shape: [classes], name: "label" });
+  const planes = tf.layers.upSampling2d({ size: [28, 28] }).apply(tf.layers.reshape({ targetShape: [1, 1, classes] }).apply(label)) as tf.SymbolicTensor;
+  let x = tf.layers.concatenate({ axis: -1 }).apply([image, planes]) as tf.SymbolicTensor;
+  const body = buildDcganDiscriminator({ ...options, channels: channels + classes });
+  for (const layer of body.layers) x = layer.apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: [image, label], outputs: x, name: "conditional_discriminator" });
+}

