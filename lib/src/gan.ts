@@ -259,3 +259,26 @@ export function latentDirection(z: tf.Tensor2D, scores: ArrayLike<number>, fract
     return tf.sub(high, low) as tf.Tensor2D;
   });
 }
+
+/**
+ * A conditional GAN's grid: one row per class, one column per noise vector, so each column keeps its
+ * style while the class changes (chapter 06). `noise` is [cols, latentDim]; returns
+ * [classes * cols, ...sample] in row order, ready for `showImages(x, { cols })`.
+ */
+export function classGrid(gan: Gan, noise: tf.Tensor2D, classes = gan.classes ?? 10): tf.Tensor {
+  if (!gan.classes) throw new Error("classGrid needs a conditional GAN (gan.classes set)");
+  const cols = noise.shape[0];
+  return tf.tidy(() => {
+    const z = tf.tile(noise, [classes, 1]); // row r repeats all the noise vectors
+    const labels = tf.oneHot(tf.tensor1d(Array.from({ length: classes * cols }, (_, i) => Math.floor(i / cols)), "int32"), gan.classes!).toFloat();
+    return generate(gan, z, labels, false);
+  });
+}
+
+/** n samples of a conditional GAN with labels 0, 1, ..., classes-1, 0, ...: the samples and the labels asked for. */
+export function sampleByClass(gan: Gan, n: number, seed?: number): { samples: tf.Tensor; requested: Int32Array } {
+  if (!gan.classes) throw new Error("sampleByClass needs a conditional GAN (gan.classes set)");
+  const requested = Int32Array.from({ length: n }, (_, i) => i % gan.classes!);
+  const samples = tf.tidy(() => generate(gan, sampleNoise(n, gan.latentDim, seed), tf.oneHot(tf.tensor1d(requested, "int32"), gan.classes!).toFloat(), false));
+  return { samples, requested };
+}
