@@ -91,7 +91,7 @@ export async function writeCheckpoint(dir: string, contents: CheckpointContents)
   const target = path.resolve(dir);
   const partial = `${target}.partial-${process.pid}`;
   const previous = `${target}.previous`;
-  fs.rmSync(partial, { recursive: true, force: true });
+  removeStalePartials(target);
   fs.mkdirSync(partial, { recursive: true });
   try {
     const files: Record<string, number> = {};
@@ -125,6 +125,26 @@ export async function writeCheckpoint(dir: string, contents: CheckpointContents)
   }
   fs.renameSync(partial, target);
   fs.rmSync(previous, { recursive: true, force: true });
+}
+
+/** Removes `<dir>.partial-<pid>` folders left by saves whose process died (kill -9, power loss). */
+function removeStalePartials(target: string): void {
+  const parent = path.dirname(target);
+  const prefix = `${path.basename(target)}.partial-`;
+  if (!fs.existsSync(parent)) return;
+  for (const name of fs.readdirSync(parent)) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length));
+    let alive = pid !== process.pid && Number.isInteger(pid);
+    if (alive) {
+      try {
+        process.kill(pid, 0);
+      } catch {
+        alive = false;
+      }
+    }
+    if (!alive) fs.rmSync(path.join(parent, name), { recursive: true, force: true });
+  }
 }
 
 /** After a crash between the two renames only `<dir>.previous` is complete: move it back. */

@@ -97,7 +97,8 @@ export function newLiveDisplay(options: { silent?: boolean; minIntervalMs?: numb
       const now = Date.now();
       if (options.silent || now - last < interval) return;
       last = now;
-      process.stdout.write(s + "\n");
+      // In a terminal, redraw one line in place; in a log file, one line per update.
+      process.stdout.write(process.stdout.isTTY ? `\r${s.slice(0, (process.stdout.columns || 120) - 1).padEnd((process.stdout.columns || 120) - 1)}` : s + "\n");
     },
   };
 }

@@ -1,0 +1,180 @@
+// npm run train -- <model> [options]: the course's GANs from a terminal, with a progress line,
+// per-epoch checkpoints and sample grids in an output folder, resume, and a clean stop on Ctrl-C.
+// Run `npm run train -- --help` for the models and options.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type * as GB from "../lib/src/index";
+
+const MODELS: Record<string, string> = {
+  vanilla: "chapter 03: MLP GAN on MNIST",
+  dcgan: "chapter 04: DCGAN on MNIST",
+  "dcgan-fashion": "chapter 04: DCGAN on Fashion-MNIST",
+  conditional: "chapter 06: conditional DCGAN on MNIST",
+  ring: "chapter 03: MLP GAN on the ring of 8 Gaussians",
+  "ring-pacgan": "chapter 05: ring GAN with PacGAN (2 packed samples)",
+  "ring-minibatch-std": "chapter 05: ring GAN with a minibatch standard deviation feature",
+  "ring-unrolled": "chapter 05: ring GAN with 5 unrolled discriminator steps",
+  "ring-wgan-gp": "chapter 05: ring GAN with the WGAN-GP loss",
+};
+
+const HELP = `usage: npm run train -- <model> [options]
+
+models:
+${Object.entries(MODELS).map(([m, d]) => `  ${m.padEnd(20)} ${d}`).join("\n")}
+
+options:
+  --out DIR            output folder (default runs/<model>); must not exist unless --resume
+  --steps N            generator steps (default: the chapter's full run)
+  --seed S             seed (default 0); seeded runs on the same backend repeat exactly
+  --backend NAME       tensorflow | wasm | cpu (default: the fastest that loads)
+  --checkpoint-every N steps between checkpoints and sample grids (default: one epoch of data)
+  --resume             continue from the checkpoint in --out
+  --quick              small data (as GANBOOK_QUICK=1), for trying things out
+  --help               this text
+
+Ctrl-C stops after the current step and writes a checkpoint before exiting.`;
+
+interface Args {
+  model: string;
+  out: string;
+  steps?: number;
+  seed: number;
+  backend?: string;
+  every?: number;
+  resume: boolean;
+  quick: boolean;
+}
+
+function usage(message: string): never {
+  console.error(`train: ${message}\n\n${HELP}`);
+  process.exit(2);
+}
+
+function parse(argv: string[]): Args {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    console.log(HELP);
+    process.exit(0);
+  }
+  const [model, ...rest] = argv;
+  if (!model || model.startsWith("--")) usage("name a model");
+  if (!MODELS[model]) usage(`unknown model ${model}`);
+  const args: Args = { model, out: path.join("runs", model), seed: 0, resume: false, quick: false };
+  const int = (flag: string, value: string | undefined, min: number) => {
+    const n = Number(value);
+    if (value === undefined || !Number.isInteger(n) || n < min) usage(`${flag} takes a whole number >= ${min}; got ${value ?? "nothing"}`);
+    return n;
+  };
+  for (let i = 0; i < rest.length; i++) {
+    const flag = rest[i];
+    const value = rest[i + 1];
+    if (flag === "--resume") args.resume = true;
+    else if (flag === "--quick") args.quick = true;
+    else if (flag === "--out") {
+      if (!value || value.startsWith("--")) usage("--out needs a folder");
+      args.out = value;
+      i++;
+    } else if (flag === "--steps") (args.steps = int(flag, value, 1)), i++;
+    else if (flag === "--seed") (args.seed = int(flag, value, 0)), i++;
+    else if (flag === "--checkpoint-every") (args.every = int(flag, value, 1)), i++;
+    else if (flag === "--backend") {
+      if (!["tensorflow", "wasm", "cpu"].includes(value ?? "")) usage(`--backend takes tensorflow, wasm or cpu; got ${value ?? "nothing"}`);
+      args.backend = value;
+      i++;
+    } else usage(`unknown option ${flag}`);
+  }
+  return args;
+}
+
+async function main(): Promise<void> {
+  const args = parse(process.argv.slice(2));
+  if (args.backend) process.env.GANBOOK_BACKEND = args.backend;
+  if (args.quick) process.env.GANBOOK_QUICK = "1";
+  const out = path.resolve(args.out);
+  const checkpointDir = path.join(out, "checkpoint");
+  if (args.resume) {
+    if (!fs.existsSync(out)) usage(`--resume: ${args.out} does not exist`);
+  } else if (fs.existsSync(out)) {
+    usage(`${args.out} exists: pass --resume to continue that run, or choose another --out (nothing was overwritten)`);
+  }
+  const gb = await import("../lib/src/index");
+  const { tf } = gb;
+  const env = await gb.ready();
+  console.log(`${args.model} (${MODELS[args.model]}) on ${env.backend}, output in ${args.out}`);
+
+  // Data and recipe
+  const quick = gb.isQuick();
+  let data: GB.tf.Tensor;
+  let labels: Uint8Array | undefined;
+  let recipe: GB.Recipe;
+  const images = async (name: GB.DatasetName) => {
+    const ds = await gb.loadDataset(name, { split: "train", limit: quick ? 3000 : undefined });
+    labels = ds.labels;
+    return gb.imagesToTensor(ds);
+  };
+  const ringVariant = (prepare?: (x: GB.tf.Tensor) => GB.tf.Tensor, dims = 2, extra: Partial<GB.TrainerOptions> = {}): GB.Recipe => {
+    const base = gb.vanillaRing(args.seed);
+    const discriminator = gb.buildMlpDiscriminator({ dataShape: [dims], hidden: [128, 128], seed: args.seed + 2 });
+    return { ...base, gan: { ...base.gan, discriminator, prepare }, options: { ...base.options, ...extra } };
+  };
+  switch (args.model) {
+    case "vanilla":
+      data = await images("mnist");
+      recipe = gb.vanillaMnist(args.seed);
+      break;
+    case "dcgan":
+      data = await images("mnist");
+      recipe = gb.dcgan(args.seed);
+      break;
+    case "dcgan-fashion":
+      data = await images("fashion-mnist");
+      recipe = gb.dcgan(args.seed);
+      break;
+    case "conditional":
+      data = await images("mnist");
+      recipe = gb.conditionalDcgan(args.seed);
+      break;
+    default:
+      data = gb.toyData(gb.RING, args.seed);
+      recipe =
+        args.model === "ring-pacgan" ? ringVariant(gb.packSamples(2), 4)
+        : args.model === "ring-minibatch-std" ? ringVariant(gb.appendMinibatchStd, 3)
+        : args.model === "ring-unrolled" ? ringVariant(undefined, 2, { unrolledSteps: 5 })
+        : args.model === "ring-wgan-gp" ? ringVariant(undefined, 2, { loss: "wgan-gp", dSteps: 5, dOptimizer: { learningRate: 1e-4, beta1: 0.5, beta2: 0.9 }, gOptimizer: { learningRate: 1e-4, beta1: 0.5, beta2: 0.9 } })
+        : gb.vanillaRing(args.seed);
+  }
+  const conditional = recipe.gan.classes !== undefined;
+  const trainer = args.resume
+    ? await gb.GanTrainer.load(checkpointDir, data, { labels: conditional ? labels : undefined })
+    : new gb.GanTrainer({ gan: recipe.gan, data, labels: conditional ? labels : undefined, ...recipe.options });
+  if (!args.resume) fs.mkdirSync(out, { recursive: true });
+  const target = args.steps ?? (quick ? Math.min(recipe.steps, 50) : recipe.steps);
+  const remaining = target - trainer.step;
+  if (remaining <= 0) {
+    console.log(`already at step ${trainer.step} of ${target}: nothing to do`);
+    return;
+  }
+  const epoch = Math.max(1, Math.floor(data.shape[0] / (recipe.options.batchSize * (recipe.options.dSteps ?? 1))));
+  const every = args.every ?? epoch;
+
+  const saveAll = async () => {
+    await trainer.save(checkpointDir);
+    const png = path.join(out, `samples-step-${String(trainer.step).padStart(6, "0")}.png`);
+    if (data.rank === 4) fs.writeFileSync(png, trainer.previewGrid()!);
+    else fs.writeFileSync(png, gb.encodePng(gb.rasterize2d(gb.snapshot2d(trainer.gan, data as GB.tf.Tensor2D, trainer.step, { noise: trainer.fixedNoise }), 320)));
+    fs.writeFileSync(path.join(out, "history.csv"), trainer.historyFrame().writeCSV().toString());
+  };
+  // A second Ctrl-C while saving would lose nothing either: the checkpoint write is atomic.
+  const result = await trainer.train(remaining, { title: args.model, every, onStep: saveAll });
+  await saveAll();
+  console.log(
+    result.stopped
+      ? `stopped at step ${trainer.step} (interrupted); checkpoint written to ${path.relative(process.cwd(), checkpointDir)}. Continue with --resume.`
+      : `done: ${trainer.step} steps in ${result.seconds.toFixed(0)} s; checkpoint and samples in ${args.out}`,
+  );
+  tf.dispose(data);
+}
+
+main().catch((e) => {
+  console.error(`train: ${(e as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,78 @@
+// The command-line trainer for real: a real process, a real Ctrl-C (SIGINT), a real kill -9 during
+// a checkpoint write; and its usage errors.
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { REPO, tempDir } from "./helpers";
+
+const TRAIN = path.join(REPO, "scripts", "train.ts");
+
+test("npm run train: --help, bad options exit 2, an existing output folder is not overwritten", () => {
+  const run = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", TRAIN, ...args], { cwd: REPO, encoding: "utf8", timeout: 60_000 });
+  const help = run("--help");
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /models:[\s\S]*dcgan[\s\S]*ring-wgan-gp[\s\S]*--resume/);
+  for (const bad of [["bogus"], ["ring", "--steps", "0"], ["ring", "--backend", "gpu"], ["ring", "--frobnicate"], []]) {
+    const r = run(...bad);
+    assert.equal(r.status, 2, `${bad.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, /usage: npm run train/);
+  }
+  const out = tempDir();
+  const r = run("ring", "--out", out, "--steps", "5");
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /exists: pass --resume/);
+  assert.deepEqual(fs.readdirSync(out), []);
+});
+
+test("Ctrl-C stops training after the current step and writes a checkpoint that resumes", { timeout: 180_000 }, async () => {
+  const out = path.join(tempDir(), "run");
+  const child = spawn(process.execPath, ["--import", "tsx", TRAIN, "ring", "--quick", "--out", out, "--steps", "100000", "--checkpoint-every", "100000"], { cwd: REPO });
+  let stdout = "";
+  child.stdout.on("data", (d) => (stdout += d));
+  child.stderr.on("data", (d) => (stdout += d));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (/step \d+ \//.test(stdout)) {
+        clearInterval(timer);
+        child.kill("SIGINT");
+        resolve();
+      }
+    }, 100);
+    child.on("exit", () => reject(new Error(`exited before training: ${stdout}`)));
+  });
+  const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+  assert.equal(code, 0, stdout);
+  const stopped = /stopped at step (\d+) \(interrupted\)/.exec(stdout);
+  assert.ok(stopped, stdout);
+  const manifest = JSON.parse(fs.readFileSync(path.join(out, "checkpoint", "checkpoint.json"), "utf8"));
+  assert.equal(manifest.state.step, Number(stopped![1]));
+  assert.equal(manifest.state.history.length, Number(stopped![1]), "the history is intact");
+  const resumed = spawnSync(process.execPath, ["--import", "tsx", TRAIN, "ring", "--quick", "--out", out, "--steps", String(Number(stopped![1]) + 3), "--resume"], { cwd: REPO, encoding: "utf8", timeout: 60_000 });
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.match(resumed.stdout, new RegExp(`done: ${Number(stopped![1]) + 3} steps`));
+});
+
+test("kill -9 during checkpoint writes always leaves a loadable checkpoint", { timeout: 180_000 }, async () => {
+  const dir = path.join(tempDir(), "ckpt");
+  // A child that writes checkpoints of a ~4 MB model in a loop, counting up its state.
+  const code = `
+    const gb = require(${JSON.stringify(path.join(REPO, "lib", "src", "index.ts"))});
+    (async () => {
+      await gb.ready();
+      const model = gb.buildMlp({ inputs: 1000, hidden: [1000], outputs: 10 });
+      for (let i = 0; ; i++) { await gb.writeCheckpoint(${JSON.stringify(dir)}, { models: { model }, state: { i } }); if (i === 0) console.log("first"); }
+    })();`;
+  const { readCheckpoint } = await import("../lib/src/checkpoint");
+  for (const delay of [50, 120, 200, 310, 420]) {
+    const child = spawn(process.execPath, ["--import", "tsx", "-e", code], { cwd: REPO });
+    await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
+    await new Promise((r) => setTimeout(r, delay));
+    child.kill("SIGKILL");
+    await new Promise((r) => child.on("exit", r));
+    const ckpt = await readCheckpoint<{ i: number }>(dir);
+    assert.ok(Number.isInteger(ckpt.state.i), `after kill -9 at ${delay} ms the checkpoint loads (i = ${ckpt.state.i})`);
+    ckpt.models.model.dispose();
+  }
+});
