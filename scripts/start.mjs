@@ -10,7 +10,10 @@ if (!app) {
   console.error(INSTALL_HELP);
   process.exit(1);
 }
-const args = [app, "--ip=127.0.0.1", `--notebook-dir=${path.join(REPO, "notebooks")}`, ...process.argv.slice(2)];
+// Jupyter refuses to run as root without --allow-root (containers and CI machines often are root).
+const root = process.getuid?.() === 0 && !process.argv.includes("--allow-root") ? ["--allow-root"] : [];
+if (root.length) console.log("Running as root: passing --allow-root to Jupyter.");
+const args = [app, "--ip=127.0.0.1", `--notebook-dir=${path.join(REPO, "notebooks")}`, ...root, ...process.argv.slice(2)];
 console.log(`Starting Jupyter ${app === "lab" ? "Lab" : "Notebook"} on notebooks/ (kernel: "TypeScript (ganbook)")`);
 const child = spawn("jupyter", args, { stdio: "inherit", env: jupyterEnv() });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));

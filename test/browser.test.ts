@@ -36,7 +36,8 @@ test("notebooks render their charts, images and live progress in a real browser"
   let server: ChildProcess | undefined;
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   try {
-    server = spawn("jupyter", ["notebook", "--no-browser", "--ip=127.0.0.1", `--port=${port}`, `--NotebookApp.token=${token}`, `--notebook-dir=${path.join(REPO, "notebooks")}`], {
+    const root = process.getuid?.() === 0 ? ["--allow-root"] : [];
+    server = spawn("jupyter", ["notebook", "--no-browser", "--ip=127.0.0.1", `--port=${port}`, `--NotebookApp.token=${token}`, `--notebook-dir=${path.join(REPO, "notebooks")}`, ...root], {
       cwd: REPO,
       env: { ...process.env, JUPYTER_PATH: path.join(REPO, "jupyter"), GANBOOK_QUICK: "1", HOME: home, JUPYTER_RUNTIME_DIR: path.join(home, "runtime") },
       stdio: "ignore",
