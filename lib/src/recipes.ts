@@ -20,17 +20,21 @@ export interface Recipe {
 /** Chapter 03, 1D: two Gaussians at -2 and +2 (std 0.4); small MLPs, Adam 1e-3. */
 export const MIXTURE_1D: Mixture = mixture1d([-2, 2], 0.4);
 
-export function vanilla1d(seed = 0): Recipe {
-  const latentDim = 4;
+/** An MLP GAN on toy points of `dims` dimensions: the shape of chapter 03's 1D and 2D recipes. */
+function toyRecipe(o: { seed: number; dims: number; latentDim: number; hidden: number[]; batchSize: number; learningRate: number; steps: number }): Recipe {
   return {
     gan: {
-      generator: buildMlpGenerator({ latentDim, dataShape: [1], hidden: [32, 32], seed: seed + 1 }),
-      discriminator: buildMlpDiscriminator({ dataShape: [1], hidden: [32, 32], seed: seed + 2 }),
-      latentDim,
+      generator: buildMlpGenerator({ latentDim: o.latentDim, dataShape: [o.dims], hidden: o.hidden, seed: o.seed + 1 }),
+      discriminator: buildMlpDiscriminator({ dataShape: [o.dims], hidden: o.hidden, seed: o.seed + 2 }),
+      latentDim: o.latentDim,
     },
-    options: { batchSize: 128, seed, dOptimizer: { learningRate: 1e-3 }, gOptimizer: { learningRate: 1e-3 } },
-    steps: 1500,
+    options: { batchSize: o.batchSize, seed: o.seed, dOptimizer: { learningRate: o.learningRate }, gOptimizer: { learningRate: o.learningRate } },
+    steps: o.steps,
   };
+}
+
+export function vanilla1d(seed = 0): Recipe {
+  return toyRecipe({ seed, dims: 1, latentDim: 4, hidden: [32, 32], batchSize: 128, learningRate: 1e-3, steps: 1500 });
 }
 
 /**
@@ -38,16 +42,7 @@ export function vanilla1d(seed = 0): Recipe {
  * latent size 8, batch 256, Adam 5e-4 (beta1 0.5). Seeded runs cover all 8 modes in 2,500 steps.
  */
 export function vanillaRing(seed = 0): Recipe {
-  const latentDim = 8;
-  return {
-    gan: {
-      generator: buildMlpGenerator({ latentDim, dataShape: [2], hidden: [128, 128], seed: seed + 1 }),
-      discriminator: buildMlpDiscriminator({ dataShape: [2], hidden: [128, 128], seed: seed + 2 }),
-      latentDim,
-    },
-    options: { batchSize: 256, seed, dOptimizer: { learningRate: 5e-4 }, gOptimizer: { learningRate: 5e-4 } },
-    steps: 2500,
-  };
+  return toyRecipe({ seed, dims: 2, latentDim: 8, hidden: [128, 128], batchSize: 256, learningRate: 5e-4, steps: 2500 });
 }
 
 /** 10,000 samples of a mixture, seeded (the real data of the toy chapters). */
