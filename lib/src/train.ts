@@ -169,6 +169,21 @@ export function validateTrainerOptions(o: TrainerOptions): void {
   if (bad) throw new Error("The data contains NaN or Infinity: clean it (or check how it was scaled) before training.");
 }
 
+/**
+ * Adds a SIGINT listener (Ctrl-C, or Jupyter's Kernel > Interrupt) that survives tslab. tslab runs a
+ * cell's synchronous part under `vm` with `breakOnSigint`, whose watchdog restores the signal's
+ * default action when it ends: a listener added during that part stays registered in JavaScript, but
+ * the next SIGINT kills the kernel. So this first leaves the synchronous part, then removes and re-adds
+ * every SIGINT listener, which makes Node install its signal handler again.
+ */
+async function listenForInterrupts(listener: () => void): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+  const existing = process.rawListeners("SIGINT") as ((...args: unknown[]) => void)[];
+  process.removeAllListeners("SIGINT");
+  for (const l of existing) process.on("SIGINT", l);
+  process.on("SIGINT", listener);
+}
+
 /** Trains a GAN; see the module comment. Construct, then `await trainer.train(steps)`. */
 export class GanTrainer {
   readonly gan: Gan;
@@ -315,8 +330,8 @@ export class GanTrainer {
     const preview = () => (run.preview ? run.preview(this) : this.previewGrid());
     const every = run.every ?? 100;
     const onSigint = () => this.stop();
-    process.on("SIGINT", onSigint);
     try {
+      await listenForInterrupts(onSigint);
       while (this.step < target && !this.stopRequested) {
         const saved = this.guard ? this.snapshot() : undefined;
         const row = this.oneStep(started);
