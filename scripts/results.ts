@@ -1,4 +1,4 @@
-// npm run results [-- --only ring,mnist-mlp]: trains the chapters' full-mode recipes (seeded, the
+// npm run results [-- --only ring,mnist-mlp,dcgan,conditional] [--steps N]: trains the chapters' full-mode recipes (seeded, the
 // same settings the notebooks use) and checks their quality targets. Prints a table with the times,
 // writes build/results/latest.json, and exits 1 when a target is missed. The README's results table
 // is copied from its output.
@@ -18,10 +18,16 @@ interface Result {
   seconds: number;
 }
 
-/** Trains a recipe for its full number of steps. */
-async function trainRecipe(recipe: gb.Recipe, data: gb.tf.Tensor): Promise<gb.GanTrainer> {
-  const trainer = new gb.GanTrainer({ gan: recipe.gan, data, ...recipe.options });
-  await trainer.train(recipe.steps, { progress: "auto", title: "training" });
+/** `--steps N` overrides every recipe's step count (a smoke test of this script, not a result). */
+const stepsOverride = (() => {
+  const i = process.argv.indexOf("--steps");
+  return i >= 0 ? Number(process.argv[i + 1]) : undefined;
+})();
+
+/** Trains a recipe for its full number of steps (or --steps). */
+async function trainRecipe(recipe: gb.Recipe, data: gb.tf.Tensor, labels?: ArrayLike<number>): Promise<gb.GanTrainer> {
+  const trainer = new gb.GanTrainer({ gan: recipe.gan, data, labels, ...recipe.options });
+  await trainer.train(stepsOverride ?? recipe.steps, { progress: "auto", title: "training" });
   return trainer;
 }
 
@@ -53,6 +59,37 @@ const CHECKS: Record<string, () => Promise<Result[]>> = {
     return [
       { id: "mnist-mlp", chapter: "03", what: "MLP GAN on MNIST: samples the evaluator classifies with p > 0.9", value: `${(100 * report.confident).toFixed(1)}% (classifier score ${report.classifierScore.toFixed(2)}, ${report.classesPresent} digits present)`, target: ">= 80%", pass: report.confident >= 0.8, seconds },
     ];
+  },
+
+  /** Chapter 04: the DCGAN's samples score at least 90% of real test data, every digit 5-15% of 10,000. */
+  async dcgan() {
+    const started = Date.now();
+    const recipe = gb.dcgan(0, 400); // chapter 04's full-mode step count
+    await trainRecipe(recipe, gb.imagesToTensor(await gb.loadMnist({ split: "train" })));
+    const evaluator = await gb.loadEvaluator("mnist");
+    const samples = tf.tidy(() => recipe.gan.generator.predict(gb.sampleNoise(10_000, recipe.gan.latentDim, 3)) as gb.tf.Tensor4D);
+    const test = gb.imagesToTensor(await gb.loadMnist({ split: "test" }));
+    const fake = gb.evaluateImages(evaluator, samples);
+    const real = gb.evaluateImages(evaluator, test);
+    const shares = fake.histogram.map((c) => c / fake.count);
+    const seconds = (Date.now() - started) / 1000;
+    return [
+      { id: "dcgan", chapter: "04", what: "DCGAN on MNIST: classifier score vs real test set", value: `${fake.classifierScore.toFixed(2)} vs ${real.classifierScore.toFixed(2)} (${((100 * fake.classifierScore) / real.classifierScore).toFixed(0)}%)`, target: ">= 90% of real", pass: fake.classifierScore >= 0.9 * real.classifierScore, seconds },
+      { id: "dcgan-digits", chapter: "04", what: "DCGAN on MNIST: each digit's share of 10,000 samples", value: `${(100 * Math.min(...shares)).toFixed(1)}%-${(100 * Math.max(...shares)).toFixed(1)}%`, target: "all within 5-15%", pass: shares.every((p) => p >= 0.05 && p <= 0.15), seconds },
+    ];
+  },
+
+  /** Chapter 06: the conditional DCGAN draws the digit asked for, as read by the evaluator. */
+  async conditional() {
+    const started = Date.now();
+    const recipe = gb.conditionalDcgan(0, 320); // chapter 06's full-mode step count
+    const train = await gb.loadMnist({ split: "train" });
+    await trainRecipe(recipe, gb.imagesToTensor(train), train.labels);
+    const evaluator = await gb.loadEvaluator("mnist");
+    const asked = gb.sampleByClass(recipe.gan, 1000, 7);
+    const accuracy = gb.labelAccuracy(evaluator.probabilities(asked.samples as gb.tf.Tensor4D), asked.requested);
+    const seconds = (Date.now() - started) / 1000;
+    return [{ id: "conditional", chapter: "06", what: "conditional DCGAN on MNIST: evaluator label accuracy", value: `${(100 * accuracy).toFixed(1)}%`, target: ">= 97%", pass: accuracy >= 0.97, seconds }];
   },
 };
 
