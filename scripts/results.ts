@@ -64,7 +64,7 @@ const CHECKS: Record<string, () => Promise<Result[]>> = {
   /** Chapter 04: the DCGAN's samples score at least 90% of real test data, every digit 5-15% of 10,000. */
   async dcgan() {
     const started = Date.now();
-    const recipe = gb.dcgan(0, 400); // chapter 04's full-mode step count
+    const recipe = gb.dcgan(0);
     await trainRecipe(recipe, gb.imagesToTensor(await gb.loadMnist({ split: "train" })));
     const evaluator = await gb.loadEvaluator("mnist");
     const samples = tf.tidy(() => recipe.gan.generator.predict(gb.sampleNoise(10_000, recipe.gan.latentDim, 3)) as gb.tf.Tensor4D);
@@ -82,7 +82,7 @@ const CHECKS: Record<string, () => Promise<Result[]>> = {
   /** Chapter 06: the conditional DCGAN draws the digit asked for, as read by the evaluator. */
   async conditional() {
     const started = Date.now();
-    const recipe = gb.conditionalDcgan(0, 320); // chapter 06's full-mode step count
+    const recipe = gb.conditionalDcgan(0);
     const train = await gb.loadMnist({ split: "train" });
     await trainRecipe(recipe, gb.imagesToTensor(train), train.labels);
     const evaluator = await gb.loadEvaluator("mnist");
