@@ -32,6 +32,12 @@ export interface Gan {
    * [sample, one-hot label]. Undefined for an unconditional GAN.
    */
   classes?: number;
+  /**
+   * ACGAN (Odena et al. 2017; chapter 06), with `classes` set: D takes the sample alone and outputs
+   * [N, 1 + classes], a real/fake logit then class logits; D also learns to classify real samples,
+   * and G to make samples D classifies as the class asked for.
+   */
+  auxiliaryClassifier?: boolean;
 }
 
 /** G's samples for noise [N, latentDim] (and one-hot labels [N, classes] for a conditional GAN). */
@@ -42,7 +48,28 @@ export function generate(gan: Gan, noise: tf.Tensor, labels?: tf.Tensor, trainin
 /** D's output for a batch of samples, through the GAN's `prepare` view (and with labels when conditional). */
 export function discriminate(gan: Gan, samples: tf.Tensor, training = true, labels?: tf.Tensor): tf.Tensor {
   const view = gan.prepare ? gan.prepare(samples) : samples;
-  return gan.discriminator.apply(labels ? [view, labels] : view, { training }) as tf.Tensor;
+  return gan.discriminator.apply(labels && !gan.auxiliaryClassifier ? [view, labels] : view, { training }) as tf.Tensor;
+}
+
+/**
+ * Mean softmax cross-entropy of class logits [N, C] against one-hot labels [N, C]: ACGAN's class
+ * loss. log-softmax is written as l - logsumexp(l), whose gradient works on every backend.
+ */
+export function classCrossEntropy(classLogits: tf.Tensor, oneHot: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => {
+    const logProbs = tf.sub(classLogits, tf.logSumExp(classLogits, 1, true));
+    return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, logProbs), 1))) as tf.Scalar;
+  });
+}
+
+/**
+ * D's output split into the real/fake logit [N, 1] and, for an ACGAN, the class logits [N, classes]
+ * with their cross-entropy against `labels` (0 otherwise).
+ */
+function splitOutput(gan: Gan, output: tf.Tensor, labels?: tf.Tensor): { logits: tf.Tensor; classLoss?: tf.Scalar } {
+  if (!gan.auxiliaryClassifier) return { logits: output };
+  const [logits, classLogits] = tf.split(output, [1, output.shape[1]! - 1], 1);
+  return { logits, classLoss: classCrossEntropy(classLogits, labels!) };
 }
 
 /**
@@ -144,10 +171,14 @@ export function discriminatorStep(
   const loss = optimizer.minimize(
     () => {
       const fake = generate(gan, noise, labels?.fake);
-      const realLogits = discriminate(gan, real, true, labels?.real);
-      const fakeLogits = discriminate(gan, fake, true, labels?.fake);
+      const realOut = splitOutput(gan, discriminate(gan, real, true, labels?.real), labels?.real);
+      const fakeOut = splitOutput(gan, discriminate(gan, fake, true, labels?.fake), labels?.fake);
+      const [realLogits, fakeLogits] = [realOut.logits, fakeOut.logits];
       stats = tf.keep(discriminatorStats(realLogits, fakeLogits, options.loss));
-      const loss = discriminatorLoss(realLogits, fakeLogits, options);
+      let loss = discriminatorLoss(realLogits, fakeLogits, options);
+      // ACGAN: D also learns to classify. Real samples only: taught on G's samples too (the paper's
+      // L_C), D learns to read G's own conventions and G's digits drift from real ones.
+      if (realOut.classLoss) loss = tf.add(loss, realOut.classLoss) as tf.Scalar;
       if (options.loss !== "wgan-gp") return loss;
       return tf.add(loss, tf.mul(options.gradientPenalty ?? 10, gradientPenalty(gan, real, fake))) as tf.Scalar;
     },
@@ -210,7 +241,9 @@ export function generatorStep(gan: Gan, optimizer: tf.Optimizer, noise: tf.Tenso
   const loss = optimizer.minimize(
     () => {
       const fake = generate(gan, noise, labels);
-      return generatorLoss(discriminate(gan, fake, true, labels), options);
+      const out = splitOutput(gan, discriminate(gan, fake, true, labels), labels);
+      const loss = generatorLoss(out.logits, options);
+      return out.classLoss ? (tf.add(loss, out.classLoss) as tf.Scalar) : loss; // ACGAN: G wants its class read
     },
     true,
     trainableVariables(gan.generator),

@@ -13,6 +13,7 @@ import { ready, requestedBackend } from "./backend";
 export { tf };
 export * from "./backend";
 export * from "./checkpoint";
+export * from "./collapse";
 export * from "./course";
 export * from "./data";
 export * from "./display";

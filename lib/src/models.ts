@@ -136,6 +136,8 @@ export interface DcganOptions {
   /** Image channels (1 for MNIST and Fashion-MNIST). Default 1. */
   channels?: number;
   seed?: number;
+  /** Discriminator outputs: 1 logit, or 1 + classes for an ACGAN ({@link buildAcganDiscriminator}). Default 1. */
+  outputs?: number;
 }
 
 /**
@@ -167,8 +169,8 @@ export function buildDcganGenerator(options: DcganOptions = {}): tf.Sequential {
  * -> Conv(width, 4, stride 2) [N, 7, 7, width] -> LeakyReLU -> Flatten -> Dense 1 (logit).
  */
 export function buildDcganDiscriminator(options: DcganOptions = {}): tf.Sequential {
-  const { width = 64, channels = 1, seed = 2 } = options;
-  checkPositiveInts("buildDcganDiscriminator", { width, channels });
+  const { width = 64, channels = 1, seed = 2, outputs = 1 } = options;
+  checkPositiveInts("buildDcganDiscriminator", { width, channels, outputs });
   const init = (i: number) => initFor(seed, i, "dcgan");
   const model = tf.sequential({ name: "discriminator" });
   model.add(tf.layers.conv2d({ inputShape: [28, 28, channels], filters: width / 2, kernelSize: 4, strides: 2, padding: "same", kernelInitializer: init(0) }));
@@ -176,7 +178,7 @@ export function buildDcganDiscriminator(options: DcganOptions = {}): tf.Sequenti
   model.add(tf.layers.conv2d({ filters: width, kernelSize: 4, strides: 2, padding: "same", kernelInitializer: init(1) }));
   model.add(tf.layers.leakyReLU({ alpha: 0.2 }));
   model.add(tf.layers.flatten());
-  model.add(tf.layers.dense({ units: 1, kernelInitializer: init(2) }));
+  model.add(tf.layers.dense({ units: outputs, kernelInitializer: init(2) }));
   return model;
 }
 
@@ -283,4 +285,16 @@ export function buildConditionalDiscriminator(options: DcganOptions & { classes?
   const body = buildDcganDiscriminator({ ...options, channels: channels + classes });
   for (const layer of body.layers) x = layer.apply(x) as tf.SymbolicTensor;
   return tf.model({ inputs: [image, label], outputs: x, name: "conditional_discriminator" });
+}
+
+/**
+ * An ACGAN discriminator (Odena et al. 2017; chapter 06): the layers of {@link buildDcganDiscriminator}
+ * on the image alone, x [N, 28, 28, channels] -> [N, 1 + classes]: a real/fake logit, then one logit
+ * per class. Pair it with {@link buildConditionalGenerator} and `auxiliaryClassifier: true`.
+ */
+export function buildAcganDiscriminator(options: DcganOptions & { classes?: number } = {}): tf.Sequential {
+  const { classes = 10 } = options;
+  checkPositiveInts("buildAcganDiscriminator", { classes });
+  const model = buildDcganDiscriminator({ ...options, outputs: 1 + classes });
+  return model;
 }

@@ -68,6 +68,13 @@ export interface TrainerOptions {
   unrolledSteps?: number;
   /** WGAN-GP's gradient penalty weight (loss "wgan-gp"). Default 10. */
   gradientPenalty?: number;
+  /**
+   * Step decay of both learning rates: from generator step `step` on, each rate is its base times
+   * `factor` (the last drop reached applies), e.g. `[{ step: 2000, factor: 0.1 }]`. A GAN's samples
+   * jitter around where they should be as long as the two players take large steps; a smaller rate
+   * at the end lets them settle (chapter 05 measures it on the toy rings). Default none.
+   */
+  learningRateDrops?: { step: number; factor: number }[];
 }
 
 /** Options for one call of {@link GanTrainer.train}. */
@@ -92,12 +99,13 @@ export interface TrainResult {
 interface TrainerState {
   step: number;
   history: HistoryRow[];
-  options: Required<Pick<TrainerOptions, "batchSize" | "dSteps" | "loss" | "realLabel" | "seed" | "fixedNoise" | "unrolledSteps" | "gradientPenalty">> & {
+  options: Required<Pick<TrainerOptions, "batchSize" | "dSteps" | "loss" | "realLabel" | "seed" | "fixedNoise" | "unrolledSteps" | "gradientPenalty" | "learningRateDrops">> & {
     dOptimizer: OptimizerSpec;
     gOptimizer: OptimizerSpec;
   };
   latentDim: number;
   classes?: number;
+  auxiliaryClassifier?: boolean;
 }
 
 const DEFAULT_OPTIMIZER: OptimizerSpec = { kind: "adam", learningRate: 2e-4, beta1: 0.5, beta2: 0.999 };
@@ -117,9 +125,14 @@ function sameShape(a: readonly (number | null)[], b: readonly (number | null)[])
 export function validateTrainerOptions(o: TrainerOptions): void {
   const { gan, data, batchSize } = o;
   const conditional = gan.classes !== undefined;
+  if (gan.auxiliaryClassifier && !conditional) throw new Error("auxiliaryClassifier (ACGAN) needs gan.classes: the number of classes D learns to tell apart");
   if (conditional) {
     if (!Number.isInteger(gan.classes) || gan.classes! < 2) throw new Error(`classes must be an integer >= 2; got ${gan.classes}`);
-    if (gan.generator.inputs.length !== 2 || gan.discriminator.inputs.length !== 2) {
+    if (gan.auxiliaryClassifier) {
+      if (gan.generator.inputs.length !== 2 || gan.discriminator.inputs.length !== 1) {
+        throw new Error("An ACGAN (auxiliaryClassifier) needs a generator taking [z, label] and a discriminator taking the sample alone");
+      }
+    } else if (gan.generator.inputs.length !== 2 || gan.discriminator.inputs.length !== 2) {
       throw new Error("A conditional GAN (classes set) needs a generator taking [z, label] and a discriminator taking [sample, label] (two inputs each)");
     }
     if (!o.labels || o.labels.length !== data.shape[0]) throw new Error(`A conditional GAN needs one label per example: got ${o.labels?.length ?? "no"} labels for ${data.shape[0]} examples`);
@@ -148,7 +161,14 @@ export function validateTrainerOptions(o: TrainerOptions): void {
   if (!sameShape([null, ...viewShape.slice(1)], dIn)) {
     throw new Error(`The discriminator takes [${dIn}] but is given samples shaped [${viewShape}]${gan.prepare ? " (after the GAN's prepare view)" : ""}: build the discriminator for that input.`);
   }
-  if (dOut.length !== 2 || dOut[1] !== 1) throw new Error(`The discriminator must output one logit per example ([null, 1]); it outputs [${dOut}]`);
+  const outputs = gan.auxiliaryClassifier ? 1 + gan.classes! : 1;
+  if (dOut.length !== 2 || dOut[1] !== outputs) {
+    throw new Error(
+      gan.auxiliaryClassifier
+        ? `An ACGAN's discriminator must output a real/fake logit and ${gan.classes} class logits ([null, ${outputs}]); it outputs [${dOut}]`
+        : `The discriminator must output one logit per example ([null, 1]); it outputs [${dOut}]`,
+    );
+  }
   const n = data.shape[0];
   if (!Number.isInteger(batchSize) || batchSize <= 0) throw new Error(`batchSize must be a positive integer; got ${batchSize}`);
   if (batchSize > n) throw new Error(`batchSize ${batchSize} is larger than the data (${n} examples): use at most ${n}.`);
@@ -159,6 +179,11 @@ export function validateTrainerOptions(o: TrainerOptions): void {
   if (!Number.isInteger(unrolled) || unrolled < 0) throw new Error(`unrolledSteps must be a whole number >= 0; got ${unrolled}`);
   const realLabel = o.realLabel ?? 1;
   if (!(realLabel > 0.5 && realLabel <= 1)) throw new Error(`realLabel must be in (0.5, 1] (0.9 is one-sided label smoothing); got ${realLabel}`);
+  for (const drop of o.learningRateDrops ?? []) {
+    if (!Number.isInteger(drop.step) || drop.step < 0 || !(drop.factor > 0 && Number.isFinite(drop.factor))) {
+      throw new Error(`learningRateDrops: each drop needs a whole step >= 0 and a positive factor; got ${JSON.stringify(drop)}`);
+    }
+  }
   for (const [name, spec] of [["dOptimizer", o.dOptimizer], ["gOptimizer", o.gOptimizer]] as const) {
     if (spec && !(spec.learningRate > 0 && Number.isFinite(spec.learningRate))) {
       throw new Error(`${name}.learningRate must be a positive number; got ${spec.learningRate}`);
@@ -218,6 +243,7 @@ export class GanTrainer {
       fixedNoise: options.fixedNoise ?? 64,
       unrolledSteps: options.unrolledSteps ?? 0,
       gradientPenalty: options.gradientPenalty ?? 10,
+      learningRateDrops: [...(options.learningRateDrops ?? [])].sort((a, b) => a.step - b.step),
       dOptimizer: { ...DEFAULT_OPTIMIZER, ...options.dOptimizer },
       gOptimizer: { ...DEFAULT_OPTIMIZER, ...options.gOptimizer },
     };
@@ -267,10 +293,27 @@ export class GanTrainer {
     return sampleNoise(this.options.batchSize, this.gan.latentDim, this.options.seed * 1000003 + step * 131 + u + 17);
   }
 
+  /** Sets both optimizers' learning rates for generator step s (base rate times the drop reached). */
+  private applyLearningRateDrops(s: number): void {
+    const drops = this.options.learningRateDrops;
+    if (!drops.length) return;
+    const factor = drops.filter((d) => d.step < s).at(-1)?.factor ?? 1;
+    const pairs: [tf.Optimizer | undefined, OptimizerSpec][] = [[this.dOptimizer, this.options.dOptimizer], [this.unrollOptimizer, this.options.dOptimizer], [this.gOptimizer, this.options.gOptimizer]];
+    for (const [optimizer, spec] of pairs) {
+      if (!optimizer) continue;
+      // tfjs reads `learningRate` at every update (Adam, RMSProp); SGD keeps a scalar set by setLearningRate.
+      // (`instanceof tf.SGDOptimizer` is true of every optimizer: tfjs overrides Symbol.hasInstance.)
+      const o = optimizer as unknown as { learningRate: number; setLearningRate?: (lr: number) => void };
+      if (typeof o.setLearningRate === "function") o.setLearningRate(spec.learningRate * factor);
+      else o.learningRate = spec.learningRate * factor;
+    }
+  }
+
   /** One generator step with its discriminator steps; returns the history row. */
   private oneStep(started: number): HistoryRow {
     const s = this.step + 1;
     const { dSteps, unrolledSteps } = this.options;
+    this.applyLearningRateDrops(s);
     const dUpdate = (optimizer: tf.Optimizer, u: number) => {
       const indices = this.batchIndices(this.step * dSteps + (u % dSteps));
       const real = tf.tidy(() => tf.gather(this.data, tf.tensor1d(indices, "int32")));
@@ -411,7 +454,7 @@ export class GanTrainer {
       ...dWeights.map((w, i) => ({ name: `dOptimizer/${i}`, tensor: w.tensor })),
       ...gWeights.map((w, i) => ({ name: `gOptimizer/${i}`, tensor: w.tensor })),
     ];
-    const state: TrainerState = { step: this.step, history: this.history, options: this.options, latentDim: this.gan.latentDim, classes: this.gan.classes };
+    const state: TrainerState = { step: this.step, history: this.history, options: this.options, latentDim: this.gan.latentDim, classes: this.gan.classes, auxiliaryClassifier: this.gan.auxiliaryClassifier };
     await writeCheckpoint(dir, { models: { generator: this.gan.generator, discriminator: this.gan.discriminator }, tensors, state });
   }
 
@@ -419,13 +462,14 @@ export class GanTrainer {
    * Loads a trainer saved by {@link save}, ready to continue: the same next step as if it had never
    * stopped. `data` must be the same real data.
    */
-  static async load(dir: string, data: tf.Tensor, options: { guardNonFinite?: boolean; labels?: ArrayLike<number> } = {}): Promise<GanTrainer> {
+  static async load(dir: string, data: tf.Tensor, options: { guardNonFinite?: boolean; labels?: ArrayLike<number>; prepare?: Gan["prepare"] } = {}): Promise<GanTrainer> {
     const ckpt = await readCheckpoint<TrainerState>(dir);
     const { generator, discriminator } = ckpt.models;
     if (!generator || !discriminator) throw new Error(`${dir} holds no generator and discriminator: it is not a GAN trainer checkpoint`);
     const s = ckpt.state;
     const trainer = new GanTrainer({
-      gan: { generator, discriminator, latentDim: s.latentDim, classes: s.classes },
+      // `prepare` is code, not data: a GAN trained with one (PacGAN, minibatch std) passes it again here.
+      gan: { generator, discriminator, latentDim: s.latentDim, classes: s.classes, auxiliaryClassifier: s.auxiliaryClassifier, prepare: options.prepare },
       data,
       labels: options.labels,
       ...s.options,

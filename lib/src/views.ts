@@ -18,7 +18,10 @@ export interface View2dFrame {
   step: number;
   real: { x: number[]; y: number[] };
   fake: { x: number[]; y: number[] };
-  /** D(x) = sigmoid(logit) on a grid: z[row][col] at (x[col], y[row]). */
+  /**
+   * D(x) = sigmoid(logit) on a grid: z[row][col] at (x[col], y[row]). Empty (z = [], no arrows) when D
+   * does not judge single points (a GAN with a `prepare` view: PacGAN, minibatch std).
+   */
   heat: { x: number[]; y: number[]; z: number[][] };
   /** Arrow tails (the fake samples) and heads (moved along the generator's gradient, scaled to be visible). */
   arrows: { x0: number[]; y0: number[]; x1: number[]; y1: number[] };
@@ -68,8 +71,11 @@ export function snapshot2d(gan: Gan, real: tf.Tensor2D, step: number, options: V
   const [[x0, x1], [y0, y1]] = bounds;
   const gx = Array.from({ length: cells }, (_, i) => round(x0 + ((i + 0.5) * (x1 - x0)) / cells));
   const gy = Array.from({ length: cells }, (_, i) => round(y0 + ((i + 0.5) * (y1 - y0)) / cells));
+  // D judges single points only without a prepare view; PacGAN's D needs several at once.
+  const judgesPoints = !gan.prepare;
   const { fake, heat, grad } = tf.tidy(() => {
     const fakeT = gan.generator.predict(options.noise) as tf.Tensor2D;
+    if (!judgesPoints) return { fake: fakeT, heat: undefined, grad: undefined };
     const plane = tf.tensor2d(gy.flatMap((y) => gx.map((x) => [x, y])));
     const heatT = tf.sigmoid(gan.discriminator.predict(plane) as tf.Tensor);
     // The generator ascends log D(G(z)) (non-saturating loss): its samples move along this gradient.
@@ -79,9 +85,9 @@ export function snapshot2d(gan: Gan, real: tf.Tensor2D, step: number, options: V
     const gradT = tf.grad((x: tf.Tensor) => tf.neg(tf.sum(tf.softplus(tf.neg(gan.discriminator.apply(x) as tf.Tensor)))))(tails);
     return { fake: fakeT, heat: heatT, grad: tf.concat([tails, gradT], 1) };
   });
-  const h = heat.dataSync();
-  const z = gy.map((_, r) => Array.from(h.subarray(r * cells, (r + 1) * cells), round));
-  const g = grad.dataSync();
+  const h = heat?.dataSync();
+  const z = h ? gy.map((_, r) => Array.from(h.subarray(r * cells, (r + 1) * cells), round)) : [];
+  const g = grad?.dataSync() ?? new Float32Array(0);
   const span = Math.max(x1 - x0, y1 - y0);
   let longest = 1e-12;
   for (let i = 0; i < g.length; i += 4) longest = Math.max(longest, Math.hypot(g[i + 2], g[i + 3]));
@@ -94,7 +100,7 @@ export function snapshot2d(gan: Gan, real: tf.Tensor2D, step: number, options: V
     arrows.y1.push(round(g[i + 1] + scale * g[i + 3]));
   }
   const frame = { step, real: columns(real, options.maxReal ?? 500), fake: columns(fake as tf.Tensor2D, 10_000), heat: { x: gx, y: gy, z }, arrows };
-  tf.dispose([fake, heat, grad]);
+  tf.dispose([fake, ...(heat ? [heat, grad!] : [])]);
   return frame;
 }
 
@@ -106,8 +112,9 @@ function traces2d(f: View2dFrame): Record<string, unknown>[] {
     ax.push(f.arrows.x0[i], f.arrows.x1[i], null);
     ay.push(f.arrows.y0[i], f.arrows.y1[i], null);
   });
+  const heat = f.heat.z.length ? [{ type: "heatmap", x: f.heat.x, y: f.heat.y, z: f.heat.z, zmin: 0, zmax: 1, colorscale: "RdBu", reversescale: true, opacity: 0.55, colorbar: { title: { text: "D(x)" }, len: 0.8 }, hoverinfo: "skip" }] : [];
   return [
-    { type: "heatmap", x: f.heat.x, y: f.heat.y, z: f.heat.z, zmin: 0, zmax: 1, colorscale: "RdBu", reversescale: true, opacity: 0.55, colorbar: { title: { text: "D(x)" }, len: 0.8 }, hoverinfo: "skip" },
+    ...heat,
     { type: "scatter", mode: "markers", name: "real", x: f.real.x, y: f.real.y, marker: { size: 4, color: "#222" } },
     { type: "scatter", mode: "markers", name: "generated", x: f.fake.x, y: f.fake.y, marker: { size: 4, color: "#e4572e" } },
     { type: "scatter", mode: "lines", name: "G's gradient", x: ax, y: ay, line: { color: "#7b2d26", width: 1.2 }, hoverinfo: "skip" },
@@ -163,7 +170,7 @@ export function rasterize2d(f: View2dFrame, size = 240): Raster {
     const r = Math.min(cells - 1, Math.floor(((size - 1 - py) / size) * cells)); // y grows upwards
     for (let px = 0; px < size; px++) {
       const c = Math.min(cells - 1, Math.floor((px / size) * cells));
-      const d = f.heat.z[r][c];
+      const d = f.heat.z[r]?.[c] ?? 0.5; // no heatmap: white
       const o = (py * size + px) * 4;
       // white at D = 0.5, light red towards 1 ("real"), light blue towards 0 ("fake")
       data[o] = 255 - Math.round(110 * Math.max(0, 0.5 - d) * 2);

@@ -1,0 +1,380 @@
+/**
+ * Mode collapse and its fixes on the toy mixtures (chapter 05): one seeded setting in which a plain
+ * GAN collapses, the same setting with each fix, and a run that records which modes the generator
+ * covers as it trains. Runs are plain data in and out, so {@link runCollapseJobs} can spread them
+ * over worker threads (one per core).
+ */
+import * as os from "node:os";
+import * as path from "node:path";
+import { Worker } from "node:worker_threads";
+import * as tf from "@tensorflow/tfjs";
+import { appendMinibatchStd, packSamples, sampleNoise, type Gan, type GanLoss } from "./gan";
+import { buildMlpDiscriminator, buildMlpGenerator } from "./models";
+import { grid25, modeCoverage, ring8, sampleMixture, type Mixture, type ModeReport } from "./toy";
+import { GanTrainer, type TrainerOptions } from "./train";
+import { newLiveDisplay, type PlotlyFigure } from "./display";
+import { snapshot2d, type View2dFrame } from "./views";
+
+/** The plain GAN and the fixes chapter 05 compares. */
+export const COLLAPSE_METHODS = ["vanilla", "minibatch-std", "unrolled", "pacgan", "wgan-gp"] as const;
+export type CollapseMethod = (typeof COLLAPSE_METHODS)[number];
+
+/** What each method changes, in a sentence (the chapter's table uses these). */
+export const COLLAPSE_METHOD_NOTES: Record<CollapseMethod, string> = {
+  vanilla: "plain GAN, non-saturating loss",
+  "minibatch-std": "D also sees the batch's standard deviation (minibatch discrimination, Salimans et al. 2016; Karras et al. 2018)",
+  unrolled: "G is updated against D looking 5 updates ahead (Metz et al. 2016, first-order)",
+  pacgan: "D judges 2 samples at once on the ring, 4 on the grid (Lin et al. 2018)",
+  "wgan-gp": "Wasserstein critic with gradient penalty 10, 5 critic steps (Gulrajani et al. 2017)",
+};
+
+export type ToyMixtureName = "ring" | "grid";
+
+/** The two toy mixtures of the mode-collapse papers (toy.ts: ring8 and grid25). */
+export function toyMixture(name: ToyMixtureName): Mixture {
+  if (name === "ring") return ring8();
+  if (name === "grid") return grid25();
+  throw new Error(`Unknown toy mixture ${name}: use "ring" or "grid"`);
+}
+
+/** One run: a mixture, a method, a seed. */
+export interface CollapseJob {
+  mixture: ToyMixtureName;
+  method: CollapseMethod;
+  seed: number;
+  /** Generator steps. Default {@link COLLAPSE_SETTING}.steps. */
+  steps?: number;
+  /** Record coverage every this many steps. Default steps / 20. */
+  every?: number;
+  /** Also record GAN-Lab-style 2D frames (G's samples; D's heatmap when D sees single points). */
+  frames?: boolean;
+  /**
+   * The setting: {@link COLLAPSE_SETTING} (default), changed by these fields, e.g. `QUALITY_SETTING`
+   * or `{ latentDim: 8 }` (an exercise: does a narrow latent still collapse?).
+   */
+  setting?: Partial<CollapseSetting>;
+  /** A name for the setting in tables. Default "collapse" (no `setting`) or "custom". */
+  label?: string;
+}
+
+/** A job's generator steps: its own, else its setting's. */
+export function jobSteps(job: CollapseJob): number {
+  return job.steps ?? job.setting?.steps ?? COLLAPSE_SETTING.steps;
+}
+
+/** A job's label for tables. */
+function jobLabel(job: CollapseJob): string {
+  return job.label ?? (job.setting ? "custom" : "collapse");
+}
+
+/** Coverage at one moment of a run. */
+export interface CoveragePoint {
+  step: number;
+  modesCovered: number;
+  highQuality: number;
+  reverseKL: number;
+  /** Share of the samples that are high quality at each mode ([modes]): the modes-by-step heatmap. */
+  shares: number[];
+}
+
+export interface CollapseResult {
+  job: Required<Omit<CollapseJob, "frames" | "setting">> & { setting?: Partial<CollapseSetting> };
+  /** Coverage of 2,500 samples at the end. */
+  final: ModeReport;
+  timeline: CoveragePoint[];
+  frames: View2dFrame[];
+  /** The final samples, [x0, y0, x1, y1, ...] (2,500 points). */
+  samples: number[];
+  seconds: number;
+}
+
+export interface CollapseSetting {
+  latentDim: number;
+  /** The generator's hidden layers. */
+  hidden: number[];
+  /** The discriminator's hidden layers. */
+  discriminatorHidden: number[];
+  batchSize: number;
+  learningRate: number;
+  /** The generator's learning rate when it differs from the discriminator's. */
+  generatorLearningRate?: number;
+  steps: number;
+  /** From this share of the run on, both learning rates are a tenth (undefined: no drop). */
+  dropAt?: number;
+  /** Samples measured (anchors.md: coverage of 2,500 samples). */
+  samples: number;
+}
+
+/**
+ * The collapse setting, after Metz et al. 2016's toy experiment (scaled to run in seconds): a wide
+ * latent (256), G with 2 x 128 LeakyReLU units, D with one layer of 128, batch 256, Adam 1e-4 with
+ * beta1 0.5. A smooth map of 256 Gaussian numbers is close to one blob, and splitting it into modes
+ * is slow: the plain GAN covers a few of the ring's modes and hops between them, on every seed tried
+ * (0, 1, 2). The fixes, with nothing else changed, cover more.
+ */
+export const COLLAPSE_SETTING: CollapseSetting = {
+  latentDim: 256,
+  hidden: [128, 128],
+  discriminatorHidden: [128],
+  batchSize: 256,
+  learningRate: 1e-4,
+  steps: 1000,
+  samples: 2500,
+};
+
+/**
+ * The quality setting, where a GAN can place its samples precisely: latent 8, G and D of 2 x 128
+ * units, Adam 1e-3 dropping to 1e-4 for the last fifth (a GAN's samples jitter around the modes while
+ * both players take large steps), 3,000 steps.
+ */
+export const QUALITY_SETTING: CollapseSetting = {
+  latentDim: 8,
+  hidden: [128, 128],
+  discriminatorHidden: [128, 128],
+  batchSize: 256,
+  learningRate: 1e-3,
+  steps: 3000,
+  dropAt: 0.8,
+  samples: 2500,
+};
+
+/** The GAN and trainer options of one method on one mixture, seeded. */
+export function collapseRecipe(job: CollapseJob): { gan: Gan; options: Omit<TrainerOptions, "gan" | "data">; steps: number } {
+  const s = { ...COLLAPSE_SETTING, ...job.setting };
+  const steps = jobSteps(job);
+  const mixture = toyMixture(job.mixture);
+  const dims = mixture.centers[0].length;
+  const pack = job.method === "pacgan" ? (job.mixture === "grid" ? 4 : 2) : 1;
+  const dInput = job.method === "minibatch-std" ? dims + 1 : dims * pack;
+  const gan: Gan = {
+    generator: buildMlpGenerator({ latentDim: s.latentDim, dataShape: [dims], hidden: s.hidden, seed: job.seed + 1 }),
+    discriminator: buildMlpDiscriminator({ dataShape: [dInput], hidden: s.discriminatorHidden, seed: job.seed + 2 }),
+    latentDim: s.latentDim,
+    prepare: job.method === "pacgan" ? packSamples(pack) : job.method === "minibatch-std" ? appendMinibatchStd : undefined,
+  };
+  const wgan = job.method === "wgan-gp";
+  // WGAN-GP's paper uses Adam with beta2 0.9 and 5 critic steps per generator step.
+  const optimizer = { learningRate: s.learningRate, beta1: 0.5, beta2: wgan ? 0.9 : 0.999 };
+  const gOptimizer = { ...optimizer, learningRate: s.generatorLearningRate ?? s.learningRate };
+  const loss: GanLoss = wgan ? "wgan-gp" : "non-saturating";
+  return {
+    gan,
+    options: {
+      batchSize: s.batchSize,
+      seed: job.seed,
+      loss,
+      dSteps: wgan ? 5 : 1,
+      unrolledSteps: job.method === "unrolled" ? 5 : 0,
+      dOptimizer: optimizer,
+      gOptimizer,
+      learningRateDrops: s.dropAt === undefined ? [] : [{ step: Math.round(steps * s.dropAt), factor: 0.1 }],
+    },
+    steps,
+  };
+}
+
+/** Coverage of G's samples for fixed noise, as a {@link CoveragePoint}. */
+function coverageAt(step: number, points: tf.Tensor2D, mixture: Mixture): { point: CoveragePoint; report: ModeReport } {
+  const report = modeCoverage(points, mixture);
+  const n = points.shape[0];
+  return { report, point: { step, modesCovered: report.modesCovered, highQuality: report.highQuality, reverseKL: report.reverseKL, shares: report.counts.map((c) => c / n) } };
+}
+
+/**
+ * Trains one job and records its coverage over time. Seeded: the same job gives the same result.
+ * `onProgress` is called at every recorded point.
+ */
+export async function runCollapse(job: CollapseJob, onProgress?: (point: CoveragePoint) => void): Promise<CollapseResult> {
+  const started = Date.now();
+  const recipe = collapseRecipe(job);
+  const setting = { ...COLLAPSE_SETTING, ...job.setting };
+  const mixture = toyMixture(job.mixture);
+  const every = job.every ?? Math.max(1, Math.round(recipe.steps / 20));
+  const data = sampleMixture(mixture, 10_000, job.seed).points;
+  const noise = sampleNoise(setting.samples, setting.latentDim, 1000 + job.seed);
+  const frameNoise = noise.slice(0, 500);
+  const timeline: CoveragePoint[] = [];
+  const frames: View2dFrame[] = [];
+  const bounds: [[number, number], [number, number]] = job.mixture === "ring" ? [[-3, 3], [-3, 3]] : [[-6, 6], [-6, 6]];
+  const record = (step: number) => {
+    const points = tf.tidy(() => recipe.gan.generator.predict(noise) as tf.Tensor2D);
+    const { point } = coverageAt(step, points, mixture);
+    points.dispose();
+    timeline.push(point);
+    onProgress?.(point);
+    if (job.frames) frames.push(snapshot2d(recipe.gan, data, step, { noise: frameNoise, bounds, maxReal: 400, grid: 30 }));
+  };
+  const trainer = new GanTrainer({ gan: recipe.gan, data, ...recipe.options });
+  try {
+    record(0);
+    await trainer.train(recipe.steps, { progress: "none", every, onStep: (t) => record(t.step) });
+    if (timeline.at(-1)!.step !== trainer.step) record(trainer.step);
+    const points = tf.tidy(() => recipe.gan.generator.predict(noise) as tf.Tensor2D);
+    const { report } = coverageAt(trainer.step, points, mixture);
+    const samples = Array.from(points.dataSync(), (v) => Math.round(v * 1000) / 1000);
+    points.dispose();
+    return { job: { mixture: job.mixture, method: job.method, seed: job.seed, steps: recipe.steps, every, setting: job.setting, label: jobLabel(job) }, final: report, timeline, frames, samples, seconds: (Date.now() - started) / 1000 };
+  } finally {
+    trainer.dispose();
+    tf.dispose([data, noise, frameNoise]);
+    recipe.gan.generator.dispose();
+    recipe.gan.discriminator.dispose();
+  }
+}
+
+/** Cores this process may use (os.availableParallelism where Node has it). */
+export function availableCores(): number {
+  return Math.max(1, typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length);
+}
+
+/**
+ * Runs collapse jobs on `workers` worker threads (default: one per core), each with its own
+ * TensorFlow.js backend, and resolves with the results in job order. A toy GAN keeps one core busy,
+ * so two cores run two seeds in the time of one. `workers: 0` runs them here, one after another.
+ * `onProgress(i, point)` reports job i's coverage as it trains. A failing job rejects the whole run
+ * with its message, after the other workers are stopped.
+ */
+export async function runCollapseJobs(
+  jobs: CollapseJob[],
+  options: { workers?: number; onProgress?: (index: number, point: CoveragePoint) => void; progress?: "auto" | "none" } = {},
+): Promise<CollapseResult[]> {
+  const live = options.progress === "none" ? undefined : collapseProgress(jobs);
+  const report = options.onProgress;
+  options = { ...options, onProgress: (i, p) => (live?.(i, p), report?.(i, p)) };
+  const count = Math.min(options.workers ?? availableCores(), jobs.length);
+  if (!Number.isInteger(count) || count < 0) throw new Error(`workers must be a whole number >= 0; got ${options.workers}`);
+  for (const job of jobs) {
+    if (!COLLAPSE_METHODS.includes(job.method)) throw new Error(`Unknown method ${job.method}: use one of ${COLLAPSE_METHODS.join(", ")}`);
+    toyMixture(job.mixture);
+  }
+  const results: CollapseResult[] = new Array(jobs.length);
+  if (count === 0) {
+    for (const [i, job] of jobs.entries()) results[i] = await runCollapse(job, (p) => options.onProgress?.(i, p));
+    return results;
+  }
+  // The compiled worker sits in dist/ both for dist/collapse.js and for lib/src/collapse.ts run by tsx.
+  const script = path.resolve(__dirname, "..", "dist", "collapse-worker.js");
+  const pool = Array.from({ length: count }, () => new Worker(script));
+  let next = 0;
+  try {
+    await Promise.all(
+      pool.map(
+        (worker) =>
+          new Promise<void>((resolve, reject) => {
+            const send = () => {
+              if (next >= jobs.length) return resolve();
+              const index = next++;
+              worker.postMessage({ index, job: jobs[index] });
+            };
+            worker.on("message", (m: { type: string; index: number; point?: CoveragePoint; result?: CollapseResult; message?: string }) => {
+              if (m.type === "progress") options.onProgress?.(m.index, m.point!);
+              else if (m.type === "result") {
+                results[m.index] = m.result!;
+                send();
+              } else reject(new Error(`Collapse job ${m.index} (${JSON.stringify(jobs[m.index])}) failed: ${m.message}`));
+            });
+            worker.on("error", reject);
+            worker.on("exit", (code) => (next < jobs.length || code !== 0 ? reject(new Error(`A collapse worker exited with code ${code}`)) : undefined));
+            send();
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(pool.map((w) => w.terminate()));
+  }
+  return results;
+}
+
+/**
+ * Live progress of collapse jobs: in a notebook, a table (one row per job: step, modes covered,
+ * high-quality share) updated in place; elsewhere a text line now and then.
+ */
+function collapseProgress(jobs: CollapseJob[]): (index: number, point: CoveragePoint) => void {
+  const display = newLiveDisplay();
+  const latest: (CoveragePoint | undefined)[] = jobs.map(() => undefined);
+  const started = Date.now();
+  let last = 0;
+  return (index, point) => {
+    latest[index] = point;
+    const done = latest.filter((p, i) => p && p.step >= jobSteps(jobs[i])).length;
+    const now = Date.now();
+    if (now - last < 500 && done < jobs.length) return;
+    last = now;
+    const rows = jobs.map((j, i) => {
+      const p = latest[i];
+      const cells = [jobLabel(j), j.mixture, j.method, j.seed, p ? `${p.step} / ${jobSteps(j)}` : "waiting", p ? p.modesCovered : "", p ? `${(100 * p.highQuality).toFixed(1)}%` : ""];
+      return `<tr>${cells.map((c) => `<td>${c}</td>`).join("")}</tr>`;
+    });
+    const seconds = ((now - started) / 1000).toFixed(0);
+    display.html(`<div><b>${done} of ${jobs.length} runs done</b> · ${seconds} s<table><tr><th>setting</th><th>data</th><th>method</th><th>seed</th><th>step</th><th>modes</th><th>high quality</th></tr>${rows.join("")}</table></div>`);
+    display.text(`collapse runs: ${done}/${jobs.length} done, ${seconds} s`);
+  };
+}
+
+/**
+ * A heatmap of shares over training: one row per category (a mode, a digit), one column per step,
+ * colour = the share of samples in that category at that step (`shares[column][row]`).
+ */
+export function sharesHeatmapFigure(o: { steps: number[]; rows: string[]; shares: number[][]; title: string }): PlotlyFigure {
+  return {
+    data: [
+      {
+        type: "heatmap",
+        x: o.steps,
+        y: o.rows,
+        z: o.rows.map((_, r) => o.shares.map((column) => Math.round(column[r] * 1000) / 1000)),
+        colorscale: "Viridis",
+        zmin: 0,
+        colorbar: { title: { text: "share" } },
+      },
+    ],
+    layout: { title: { text: o.title }, xaxis: { title: { text: "generator step" } }, height: 200 + 12 * o.rows.length },
+  };
+}
+
+/**
+ * The modes-by-step heatmap of one run: a row per mode, a column per recorded step, colour = share of
+ * the samples that are high quality at that mode. A collapsing generator is one bright cell per
+ * column, moving from row to row as it hops.
+ */
+export function coverageHeatmapFigure(result: CollapseResult, title?: string): PlotlyFigure {
+  const { timeline, job } = result;
+  return sharesHeatmapFigure({
+    steps: timeline.map((p) => p.step),
+    rows: timeline[0].shares.map((_, m) => `mode ${m}`),
+    shares: timeline.map((p) => p.shares),
+    title: title ?? `${job.method} on the ${job.mixture}, seed ${job.seed}: which modes G covers`,
+  });
+}
+
+/** Mean and spread of a list, as "m (a, b, c)" with each run's value. */
+function perSeed(values: number[], digits: number, scale = 1): string {
+  const f = (v: number) => (v * scale).toFixed(digits);
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  return values.length === 1 ? f(mean) : `${f(mean)} (${values.map(f).join(", ")})`;
+}
+
+/**
+ * The results table of chapter 05: one row per mixture and method, with modes covered, the
+ * high-quality share and the reverse KL, each as the mean over seeds followed by every seed's value.
+ * Columns: setting, data, method, seeds, modes, high_quality_pct, reverse_kl.
+ */
+export function collapseSummary(results: CollapseResult[]): { setting: string[]; data: string[]; method: string[]; seeds: number[]; modes: string[]; high_quality_pct: string[]; reverse_kl: string[] } {
+  const groups = new Map<string, CollapseResult[]>();
+  for (const r of results) {
+    const key = `${r.job.label}|${r.job.mixture}|${r.job.method}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const table = { setting: [] as string[], data: [] as string[], method: [] as string[], seeds: [] as number[], modes: [] as string[], high_quality_pct: [] as string[], reverse_kl: [] as string[] };
+  for (const [key, runs] of groups) {
+    const [label, mixture, method] = key.split("|");
+    table.setting.push(label);
+    table.data.push(mixture);
+    table.method.push(method);
+    table.seeds.push(runs.length);
+    table.modes.push(`${perSeed(runs.map((r) => r.final.modesCovered), 1)} of ${runs[0].final.modes}`);
+    table.high_quality_pct.push(perSeed(runs.map((r) => r.final.highQuality), 1, 100));
+    table.reverse_kl.push(perSeed(runs.map((r) => r.final.reverseKL), 2));
+  }
+  return table;
+}
