@@ -148,7 +148,7 @@ test("snapshot2d of a GAN whose D sees pairs keeps samples and leaves no tensors
     prepare: packSamples(2),
   };
   const real = sampleMixture(ring8(), 20, 0).points;
-  const noise = tf.randomNormal([10, 2], 0, 1, "float32", 1);
+  const noise = tf.randomNormal([10, 2], 0, 1, "float32", 1) as tf.Tensor2D;
   const before = tf.memory().numTensors;
   const f = snapshot2d(gan, real, 0, { noise });
   assert.equal(tf.memory().numTensors, before);
