@@ -9,12 +9,13 @@ const MODELS: Record<string, string> = {
   vanilla: "chapter 03: MLP GAN on MNIST",
   dcgan: "chapter 04: DCGAN on MNIST",
   "dcgan-fashion": "chapter 04: DCGAN on Fashion-MNIST",
-  conditional: "chapter 06: conditional DCGAN on MNIST",
+  conditional: "chapter 06: conditional DCGAN on MNIST (labels as channels)",
+  acgan: "chapter 06: ACGAN (auxiliary classifier) on MNIST",
   ring: "chapter 03: MLP GAN on the ring of 8 Gaussians",
-  "ring-pacgan": "chapter 05: ring GAN with PacGAN (2 packed samples)",
-  "ring-minibatch-std": "chapter 05: ring GAN with a minibatch standard deviation feature",
-  "ring-unrolled": "chapter 05: ring GAN with 5 unrolled discriminator steps",
-  "ring-wgan-gp": "chapter 05: ring GAN with the WGAN-GP loss",
+  "ring-pacgan": "chapter 05, quality setting: ring GAN with PacGAN (2 packed samples)",
+  "ring-minibatch-std": "chapter 05, quality setting: ring GAN with a minibatch standard deviation feature",
+  "ring-unrolled": "chapter 05, quality setting: ring GAN with 5 unrolled discriminator steps",
+  "ring-wgan-gp": "chapter 05, quality setting: ring GAN with the WGAN-GP loss",
 };
 
 const HELP = `usage: npm run train -- <model> [options]
@@ -111,11 +112,6 @@ async function main(): Promise<void> {
     labels = ds.labels;
     return gb.imagesToTensor(ds);
   };
-  const ringVariant = (prepare?: (x: GB.tf.Tensor) => GB.tf.Tensor, dims = 2, extra: Partial<GB.TrainerOptions> = {}): GB.Recipe => {
-    const base = gb.vanillaRing(args.seed);
-    const discriminator = gb.buildMlpDiscriminator({ dataShape: [dims], hidden: [128, 128], seed: args.seed + 2 });
-    return { ...base, gan: { ...base.gan, discriminator, prepare }, options: { ...base.options, ...extra } };
-  };
   switch (args.model) {
     case "vanilla":
       data = await images("mnist");
@@ -133,18 +129,21 @@ async function main(): Promise<void> {
       data = await images("mnist");
       recipe = gb.conditionalDcgan(args.seed);
       break;
-    default:
+    case "acgan":
+      data = await images("mnist");
+      recipe = gb.acgan(args.seed);
+      break;
+    case "ring":
       data = gb.toyData(gb.RING, args.seed);
-      recipe =
-        args.model === "ring-pacgan" ? ringVariant(gb.packSamples(2), 4)
-        : args.model === "ring-minibatch-std" ? ringVariant(gb.appendMinibatchStd, 3)
-        : args.model === "ring-unrolled" ? ringVariant(undefined, 2, { unrolledSteps: 5 })
-        : args.model === "ring-wgan-gp" ? ringVariant(undefined, 2, { loss: "wgan-gp", dSteps: 5, dOptimizer: { learningRate: 1e-4, beta1: 0.5, beta2: 0.9 }, gOptimizer: { learningRate: 1e-4, beta1: 0.5, beta2: 0.9 } })
-        : gb.vanillaRing(args.seed);
+      recipe = gb.vanillaRing(args.seed);
+      break;
+    default: // ring-<method>: chapter 05's fix in its quality setting
+      data = gb.toyData(gb.RING, args.seed);
+      recipe = gb.collapseRecipe({ mixture: "ring", method: args.model.slice("ring-".length) as GB.CollapseMethod, seed: args.seed, setting: gb.QUALITY_SETTING });
   }
   const conditional = recipe.gan.classes !== undefined;
   const trainer = args.resume
-    ? await gb.GanTrainer.load(checkpointDir, data, { labels: conditional ? labels : undefined })
+    ? await gb.GanTrainer.load(checkpointDir, data, { labels: conditional ? labels : undefined, prepare: recipe.gan.prepare })
     : new gb.GanTrainer({ gan: recipe.gan, data, labels: conditional ? labels : undefined, ...recipe.options });
   if (!args.resume) fs.mkdirSync(out, { recursive: true });
   const target = args.steps ?? (quick ? Math.min(recipe.steps, 50) : recipe.steps);

@@ -26,6 +26,17 @@ test("npm run train: --help, bad options exit 2, an existing output folder is no
   assert.deepEqual(fs.readdirSync(out), []);
 });
 
+test("a PacGAN run resumes from its checkpoint (the packing view is passed again)", { timeout: 120_000 }, () => {
+  const run = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", TRAIN, ...args], { cwd: REPO, encoding: "utf8", timeout: 60_000 });
+  const out = path.join(tempDir(), "run");
+  const first = run("ring-pacgan", "--out", out, "--steps", "6");
+  assert.equal(first.status, 0, first.stderr);
+  const second = run("ring-pacgan", "--out", out, "--steps", "10", "--resume");
+  assert.equal(second.status, 0, second.stderr);
+  assert.match(second.stdout, /done: 10 steps/);
+  assert.equal(fs.readFileSync(path.join(out, "history.csv"), "utf8").trim().split("\n").length, 1 + 10);
+});
+
 test("Ctrl-C stops training after the current step and writes a checkpoint that resumes", { timeout: 180_000 }, async () => {
   const out = path.join(tempDir(), "run");
   const child = spawn(process.execPath, ["--import", "tsx", TRAIN, "ring", "--quick", "--out", out, "--steps", "100000", "--checkpoint-every", "100000"], { cwd: REPO });
