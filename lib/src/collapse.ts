@@ -349,19 +349,28 @@ export function coverageHeatmapFigure(result: CollapseResult, title?: string): P
 
 /** Mean and spread of a list, as "m (a, b, c)" with each run's value. */
 function perSeed(values: number[], digits: number, scale = 1): string {
-  const f = (v: number) => (v * scale).toFixed(digits);
+  const f = (v: number) => (Number.isFinite(v) ? (v * scale).toFixed(digits) : "∞");
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
   return values.length === 1 ? f(mean) : `${f(mean)} (${values.map(f).join(", ")})`;
 }
 
 /**
  * The results table of chapter 05: one row per mixture and method, with modes covered, the
- * high-quality share and the reverse KL, each as the mean over seeds followed by every seed's value.
+ * high-quality share and the reverse KL, each as the mean over seeds followed by every seed's value
+ * (reverse KL is ∞ for a run with no sample on any mode).
  * Columns: setting, data, method, seeds, modes, high_quality_pct, reverse_kl.
  */
 export function collapseSummary(results: CollapseResult[]): { setting: string[]; data: string[]; method: string[]; seeds: number[]; modes: string[]; high_quality_pct: string[]; reverse_kl: string[] } {
   const groups = new Map<string, CollapseResult[]>();
-  for (const r of results) {
+  // Rows in reading order: settings as first met, the ring before the grid, methods as COLLAPSE_METHODS lists them.
+  const labels = [...new Set(results.map((r) => r.job.label))];
+  const rank = (r: CollapseResult) => [labels.indexOf(r.job.label), r.job.mixture === "ring" ? 0 : 1, COLLAPSE_METHODS.indexOf(r.job.method), r.job.seed];
+  const sorted = [...results].sort((a, b) => {
+    const [ra, rb] = [rank(a), rank(b)];
+    const i = ra.findIndex((v, k) => v !== rb[k]);
+    return i < 0 ? 0 : ra[i] - rb[i];
+  });
+  for (const r of sorted) {
     const key = `${r.job.label}|${r.job.mixture}|${r.job.method}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
