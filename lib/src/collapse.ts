@@ -4,6 +4,7 @@
  * covers as it trains. Runs are plain data in and out, so {@link runCollapseJobs} can spread them
  * over worker threads (one per core).
  */
+import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
@@ -254,6 +255,7 @@ export async function runCollapseJobs(
   }
   // The compiled worker sits in dist/ both for dist/collapse.js and for lib/src/collapse.ts run by tsx.
   const script = path.resolve(__dirname, "..", "dist", "collapse-worker.js");
+  if (!fs.existsSync(script)) throw new Error(`${script} is missing: build the library (npm run build), or pass workers: 0 to run here`);
   const pool = Array.from({ length: count }, () => new Worker(script));
   let next = 0;
   try {
