@@ -73,7 +73,7 @@ test("ACGAN: bad setups are clear errors", () => {
   data.dispose();
 });
 
-test("learning-rate drops set both optimizers' rates from the given step on", async () => {
+test("learning-rate drops set both optimizers' rates from the given step on; setLearningRates changes or freezes them", async () => {
   const gan: Gan = {
     generator: buildMlpGenerator({ latentDim: 2, dataShape: [2], hidden: [4], seed: 1 }),
     discriminator: buildMlpDiscriminator({ dataShape: [2], hidden: [4], seed: 2 }),
@@ -88,6 +88,15 @@ test("learning-rate drops set both optimizers' rates from the given step on", as
   await trainer.train(1, { progress: "none" });
   close(rates()[0], 0.001);
   close(rates()[1], 0.002);
+  // setLearningRates changes the base rates (the drop still applies); 0 freezes a player
+  assert.throws(() => trainer.setLearningRates({ discriminator: -1 }), /must be a number >= 0/);
+  trainer.setLearningRates({ discriminator: 0, generator: 0.5 });
+  const dBefore = gan.discriminator.getWeights().map((w) => Array.from(w.dataSync()));
+  const gBefore = gan.generator.getWeights().map((w) => Array.from(w.dataSync()));
+  await trainer.train(1, { progress: "none" });
+  close(rates()[1], 0.05);
+  assert.deepEqual(gan.discriminator.getWeights().map((w) => Array.from(w.dataSync())), dBefore, "a frozen D does not move");
+  assert.notDeepEqual(gan.generator.getWeights().map((w) => Array.from(w.dataSync())), gBefore);
   trainer.dispose();
   data.dispose();
 });

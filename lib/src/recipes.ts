@@ -74,17 +74,6 @@ export function vanillaMnist(seed = 0, steps = 1400): Recipe {
   };
 }
 
-/**
- * Chapter 05, MNIST: {@link vanillaMnist} with a generator that learns ten times faster than its
- * discriminator (Adam 2e-3 vs 2e-4). G outruns D and sends almost every z to the one digit-like shape
- * D currently believes: a collapse to a single "digit" within the first 50 steps (seed 0).
- */
-export function collapsingMnist(seed = 0): Recipe {
-  const recipe = vanillaMnist(seed);
-  const slow = { learningRate: 2e-4, beta1: 0.5 };
-  return { ...recipe, options: { ...recipe.options, dOptimizer: slow, gOptimizer: { learningRate: 2e-3, beta1: 0.5 }, learningRateDrops: [] }, steps: 200 };
-}
-
 /** The DCGAN paper's optimizer for both players: Adam 2e-4 with beta1 0.5. */
 const DCGAN_ADAM = { learningRate: 2e-4, beta1: 0.5 };
 

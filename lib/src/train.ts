@@ -268,6 +268,19 @@ export class GanTrainer {
     return Int32Array.from({ length: this.options.batchSize }, () => Math.floor(random() * this.gan.classes!));
   }
 
+  /**
+   * Changes the players' learning rates from the next step on (the base rates that
+   * `learningRateDrops` scale). 0 freezes a player: chapter 05 stops D learning to show G collapsing
+   * onto the one kind of sample D likes best.
+   */
+  setLearningRates(rates: { discriminator?: number; generator?: number }): void {
+    for (const [name, rate] of Object.entries(rates)) {
+      if (!(rate >= 0 && Number.isFinite(rate))) throw new Error(`setLearningRates: the ${name}'s learning rate must be a number >= 0; got ${rate}`);
+    }
+    if (rates.discriminator !== undefined) this.options.dOptimizer = { ...this.options.dOptimizer, learningRate: rates.discriminator };
+    if (rates.generator !== undefined) this.options.gOptimizer = { ...this.options.gOptimizer, learningRate: rates.generator };
+  }
+
   /** Asks a running `train` to stop after the current step (also what an interrupt does). */
   stop(): void {
     this.stopRequested = true;
@@ -296,7 +309,6 @@ export class GanTrainer {
   /** Sets both optimizers' learning rates for generator step s (base rate times the drop reached). */
   private applyLearningRateDrops(s: number): void {
     const drops = this.options.learningRateDrops;
-    if (!drops.length) return;
     const factor = drops.filter((d) => d.step < s).at(-1)?.factor ?? 1;
     const pairs: [tf.Optimizer | undefined, OptimizerSpec][] = [[this.dOptimizer, this.options.dOptimizer], [this.unrollOptimizer, this.options.dOptimizer], [this.gOptimizer, this.options.gOptimizer]];
     for (const [optimizer, spec] of pairs) {
