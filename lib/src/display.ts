@@ -24,6 +24,46 @@ interface TslabModule {
 
 let tslabModule: TslabModule | null | undefined;
 
+/** True for zeromq's "Socket is busy writing" error (EBUSY), which tslab's unawaited sends can raise. */
+function isBusySocket(e: unknown): boolean {
+  return e instanceof Error && (e as NodeJS.ErrnoException).code === "EBUSY" && /busy writing/.test(e.message);
+}
+
+let guarded = false;
+
+/**
+ * tslab 1.0.22 sends Jupyter messages without waiting for the previous send on the same zeromq socket
+ * (zeromq.js 6 allows one at a time). After a large output (a GIF, a chart with frames) the kernel's
+ * next "busy"/"idle" status message can fail with EBUSY; tslab leaves that promise rejection
+ * unhandled, and the kernel dies ("Kernel died" in the notebook). Measured here: chapter 05 lost its
+ * kernel in two of three full runs. Only a status message is lost, so inside a kernel ganbook ignores
+ * exactly that error (with a line on stderr) and lets every other unhandled rejection fail as before.
+ */
+function keepKernelAliveOnBusySocket(): void {
+  if (guarded) return;
+  guarded = true;
+  process.on("unhandledRejection", (reason) => {
+    if (isBusySocket(reason)) {
+      process.stderr.write(`ganbook: ignored a Jupyter status message tslab could not send (${(reason as Error).message})\n`);
+      return;
+    }
+    throw reason;
+  });
+}
+
+/**
+ * Calls a tslab display function; if zeromq is still busy with the previous message, tries again a
+ * little later (up to about 2 s) instead of failing the cell.
+ */
+function sendWhenFree(send: () => void, attempt = 0): void {
+  try {
+    send();
+  } catch (e) {
+    if (!isBusySocket(e) || attempt >= 200) throw e;
+    setTimeout(() => sendWhenFree(send, attempt + 1), 10);
+  }
+}
+
 /** tslab's public module when this process is a tslab kernel that is executing a cell, else null. */
 function tslab(): TslabModule | null {
   if (tslabModule === undefined) {
@@ -39,7 +79,9 @@ function tslab(): TslabModule | null {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const jupyter = require("tslab/dist/jupyter") as { lastWriteDisplayData: unknown };
-    return jupyter.lastWriteDisplayData ? tslabModule : null;
+    if (!jupyter.lastWriteDisplayData) return null;
+    keepKernelAliveOnBusySocket();
+    return tslabModule;
   } catch {
     return null;
   }
@@ -52,22 +94,26 @@ export function inKernel(): boolean {
 
 /** Shows an HTML fragment. */
 export function showHtml(html: string): void {
-  tslab()?.display.html(html);
+  const t = tslab();
+  if (t) sendWhenFree(() => t.display.html(html));
 }
 
 /** Shows Markdown (rendered by Jupyter, LaTeX included). */
 export function showMarkdown(markdown: string): void {
-  tslab()?.display.markdown(markdown);
+  const t = tslab();
+  if (t) sendWhenFree(() => t.display.markdown(markdown));
 }
 
 /** Shows PNG bytes as an image. */
 export function showPng(png: Uint8Array): void {
-  tslab()?.display.png(png);
+  const t = tslab();
+  if (t) sendWhenFree(() => t.display.png(png));
 }
 
 /** Shows GIF bytes (an animation). */
 export function showGif(gif: Uint8Array): void {
-  tslab()?.display.gif(gif);
+  const t = tslab();
+  if (t) sendWhenFree(() => t.display.gif(gif));
 }
 
 /**
@@ -86,7 +132,7 @@ export function newLiveDisplay(options: { silent?: boolean; minIntervalMs?: numb
   const kernel = tslab();
   if (kernel) {
     const d = kernel.newDisplay();
-    return { html: (s) => d.html(s), png: (b) => d.png(b), text: (s) => d.text(s) };
+    return { html: (s) => sendWhenFree(() => d.html(s)), png: (b) => sendWhenFree(() => d.png(b)), text: (s) => sendWhenFree(() => d.text(s)) };
   }
   let last = 0;
   const interval = options.minIntervalMs ?? 2000;
@@ -167,7 +213,8 @@ export function plotlyHtml(figure: PlotlyFigure, options: { includePlotly?: bool
 export function showPlot(figure: PlotlyFigure): void {
   const kernel = tslab();
   if (!kernel) return;
-  kernel.display.html(plotlyHtml(figure));
+  const html = plotlyHtml(figure);
+  sendWhenFree(() => kernel.display.html(html));
   plotlyLoaded = true;
 }
 
