@@ -140,7 +140,7 @@ export const QUALITY_SETTING: CollapseSetting = {
 };
 
 /** The GAN and trainer options of one method on one mixture, seeded. */
-export function collapseRecipe(job: CollapseJob): { gan: Gan; options: Omit<TrainerOptions, "gan" | "data">; steps: number } {
+export function collapseRecipe(job: CollapseJob): { gan: Gan; options: Omit<TrainerOptions, "gan" | "data">; steps: number; setting: CollapseSetting } {
   const s = { ...COLLAPSE_SETTING, ...job.setting };
   const steps = jobSteps(job);
   const mixture = toyMixture(job.mixture);
@@ -171,14 +171,13 @@ export function collapseRecipe(job: CollapseJob): { gan: Gan; options: Omit<Trai
       learningRateDrops: s.dropAt === undefined ? [] : [{ step: Math.round(steps * s.dropAt), factor: 0.1 }],
     },
     steps,
+    setting: s,
   };
 }
 
-/** Coverage of G's samples for fixed noise, as a {@link CoveragePoint}. */
-function coverageAt(step: number, points: tf.Tensor2D, mixture: Mixture): { point: CoveragePoint; report: ModeReport } {
-  const report = modeCoverage(points, mixture);
-  const n = points.shape[0];
-  return { report, point: { step, modesCovered: report.modesCovered, highQuality: report.highQuality, reverseKL: report.reverseKL, shares: report.counts.map((c) => c / n) } };
+/** A coverage report of n samples at a step, as a {@link CoveragePoint}. */
+function coveragePoint(step: number, report: ModeReport, n: number): CoveragePoint {
+  return { step, modesCovered: report.modesCovered, highQuality: report.highQuality, reverseKL: report.reverseKL, shares: report.counts.map((c) => c / n) };
 }
 
 /**
@@ -188,7 +187,7 @@ function coverageAt(step: number, points: tf.Tensor2D, mixture: Mixture): { poin
 export async function runCollapse(job: CollapseJob, onProgress?: (point: CoveragePoint) => void): Promise<CollapseResult> {
   const started = Date.now();
   const recipe = collapseRecipe(job);
-  const setting = { ...COLLAPSE_SETTING, ...job.setting };
+  const setting = recipe.setting;
   const mixture = toyMixture(job.mixture);
   const every = job.every ?? Math.max(1, Math.round(recipe.steps / 20));
   const data = sampleMixture(mixture, 10_000, job.seed).points;
@@ -197,10 +196,14 @@ export async function runCollapse(job: CollapseJob, onProgress?: (point: Coverag
   const timeline: CoveragePoint[] = [];
   const frames: View2dFrame[] = [];
   const bounds: [[number, number], [number, number]] = job.mixture === "ring" ? [[-3, 3], [-3, 3]] : [[-6, 6], [-6, 6]];
+  // The latest recording's samples [x0, y0, ...] and coverage: the run's result once training ends.
+  let last: { values: Float32Array; report: ModeReport } | undefined;
   const record = (step: number) => {
     const points = tf.tidy(() => recipe.gan.generator.predict(noise) as tf.Tensor2D);
-    const { point } = coverageAt(step, points, mixture);
+    const values = points.dataSync() as Float32Array;
     points.dispose();
+    last = { values, report: modeCoverage(values, mixture) };
+    const point = coveragePoint(step, last.report, setting.samples);
     timeline.push(point);
     onProgress?.(point);
     if (job.frames) frames.push(snapshot2d(recipe.gan, data, step, { noise: frameNoise, bounds, maxReal: 400, grid: 30 }));
@@ -210,11 +213,8 @@ export async function runCollapse(job: CollapseJob, onProgress?: (point: Coverag
     record(0);
     await trainer.train(recipe.steps, { progress: "none", every, onStep: (t) => record(t.step) });
     if (timeline.at(-1)!.step !== trainer.step) record(trainer.step);
-    const points = tf.tidy(() => recipe.gan.generator.predict(noise) as tf.Tensor2D);
-    const { report } = coverageAt(trainer.step, points, mixture);
-    const samples = Array.from(points.dataSync(), (v) => Math.round(v * 1000) / 1000);
-    points.dispose();
-    return { job: { mixture: job.mixture, method: job.method, seed: job.seed, steps: recipe.steps, every, setting: job.setting, label: jobLabel(job) }, final: report, timeline, frames, samples, seconds: (Date.now() - started) / 1000 };
+    const samples = Array.from(last!.values, (v) => Math.round(v * 1000) / 1000);
+    return { job: { mixture: job.mixture, method: job.method, seed: job.seed, steps: recipe.steps, every, setting: job.setting, label: jobLabel(job) }, final: last!.report, timeline, frames, samples, seconds: (Date.now() - started) / 1000 };
   } finally {
     trainer.dispose();
     tf.dispose([data, noise, frameNoise]);

@@ -63,13 +63,13 @@ export function classCrossEntropy(classLogits: tf.Tensor, oneHot: tf.Tensor): tf
 }
 
 /**
- * D's output split into the real/fake logit [N, 1] and, for an ACGAN, the class logits [N, classes]
- * with their cross-entropy against `labels` (0 otherwise).
+ * D's output split into the real/fake logit [N, 1] and, for an ACGAN given `classLabels`, the
+ * cross-entropy of the class logits [N, classes] against them (undefined otherwise).
  */
-function splitOutput(gan: Gan, output: tf.Tensor, labels?: tf.Tensor): { logits: tf.Tensor; classLoss?: tf.Scalar } {
+function splitOutput(gan: Gan, output: tf.Tensor, classLabels?: tf.Tensor): { logits: tf.Tensor; classLoss?: tf.Scalar } {
   if (!gan.auxiliaryClassifier) return { logits: output };
   const [logits, classLogits] = tf.split(output, [1, output.shape[1]! - 1], 1);
-  return { logits, classLoss: classCrossEntropy(classLogits, labels!) };
+  return { logits, classLoss: classLabels ? classCrossEntropy(classLogits, classLabels) : undefined };
 }
 
 /**
@@ -171,13 +171,13 @@ export function discriminatorStep(
   const loss = optimizer.minimize(
     () => {
       const fake = generate(gan, noise, labels?.fake);
+      // ACGAN: D also learns to classify, real samples only (so no class loss for the fakes): taught on
+      // G's samples too (the paper's L_C), D learns to read G's own conventions and G's digits drift.
       const realOut = splitOutput(gan, discriminate(gan, real, true, labels?.real), labels?.real);
-      const fakeOut = splitOutput(gan, discriminate(gan, fake, true, labels?.fake), labels?.fake);
-      const [realLogits, fakeLogits] = [realOut.logits, fakeOut.logits];
+      const fakeLogits = splitOutput(gan, discriminate(gan, fake, true, labels?.fake)).logits;
+      const realLogits = realOut.logits;
       stats = tf.keep(discriminatorStats(realLogits, fakeLogits, options.loss));
       let loss = discriminatorLoss(realLogits, fakeLogits, options);
-      // ACGAN: D also learns to classify. Real samples only: taught on G's samples too (the paper's
-      // L_C), D learns to read G's own conventions and G's digits drift from real ones.
       if (realOut.classLoss) loss = tf.add(loss, realOut.classLoss) as tf.Scalar;
       if (options.loss !== "wgan-gp") return loss;
       return tf.add(loss, tf.mul(options.gradientPenalty ?? 10, gradientPenalty(gan, real, fake))) as tf.Scalar;

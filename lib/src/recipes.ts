@@ -96,21 +96,24 @@ export function dcgan(seed = 0, steps = 400): Recipe {
 }
 
 /**
+ * Chapter 06's two designs share this: the conditional generator (one-hot label joined to z), the
+ * given discriminator, and {@link dcgan}'s width, batch and optimizer.
+ */
+function conditionalRecipe(seed: number, steps: number, discriminator: tf.LayersModel): Recipe {
+  const latentDim = 64;
+  return {
+    gan: { generator: buildConditionalGenerator({ latentDim, width: 64, seed: seed + 1 }), discriminator, latentDim, classes: 10 },
+    options: { batchSize: 64, seed, dOptimizer: DCGAN_ADAM, gOptimizer: DCGAN_ADAM },
+    steps,
+  };
+}
+
+/**
  * Chapter 06: a conditional DCGAN (one-hot label joined to z; tiled as channels for D), else as
  * {@link dcgan}. 320 steps: what fits chapter 06's 5 minutes beside its Fashion-MNIST run.
  */
 export function conditionalDcgan(seed = 0, steps = 320): Recipe {
-  const latentDim = 64;
-  return {
-    gan: {
-      generator: buildConditionalGenerator({ latentDim, width: 64, seed: seed + 1 }),
-      discriminator: buildConditionalDiscriminator({ width: 64, seed: seed + 2 }),
-      latentDim,
-      classes: 10,
-    },
-    options: { batchSize: 64, seed, dOptimizer: DCGAN_ADAM, gOptimizer: DCGAN_ADAM },
-    steps,
-  };
+  return conditionalRecipe(seed, steps, buildConditionalDiscriminator({ width: 64, seed: seed + 2 }));
 }
 
 /**
@@ -122,16 +125,10 @@ export function conditionalDcgan(seed = 0, steps = 320): Recipe {
  * the full rate (82% at 400), while at the lower rate it holds.
  */
 export function acgan(seed = 0, steps = 320): Recipe {
-  const latentDim = 64;
+  const recipe = conditionalRecipe(seed, steps, buildAcganDiscriminator({ width: 64, seed: seed + 2 }));
   return {
-    gan: {
-      generator: buildConditionalGenerator({ latentDim, width: 64, seed: seed + 1 }),
-      discriminator: buildAcganDiscriminator({ width: 64, seed: seed + 2 }),
-      latentDim,
-      classes: 10,
-      auxiliaryClassifier: true,
-    },
-    options: { batchSize: 64, seed, dOptimizer: DCGAN_ADAM, gOptimizer: DCGAN_ADAM, learningRateDrops: [{ step: Math.round((steps * 5) / 8), factor: 0.1 }] },
-    steps,
+    ...recipe,
+    gan: { ...recipe.gan, auxiliaryClassifier: true },
+    options: { ...recipe.options, learningRateDrops: [{ step: Math.round((steps * 5) / 8), factor: 0.1 }] },
   };
 }
