@@ -104,6 +104,8 @@ export interface CollapseSetting {
   dropAt?: number;
   /** Samples measured (anchors.md: coverage of 2,500 samples). */
   samples: number;
+  /** Decay of the generator's moving average, sampled and measured instead of G (undefined: G itself). */
+  generatorAverage?: number;
 }
 
 /**
@@ -169,6 +171,7 @@ export function collapseRecipe(job: CollapseJob): { gan: Gan; options: Omit<Trai
       dOptimizer: optimizer,
       gOptimizer,
       learningRateDrops: s.dropAt === undefined ? [] : [{ step: Math.round(steps * s.dropAt), factor: 0.1 }],
+      generatorAverage: s.generatorAverage,
     },
     steps,
     setting: s,
@@ -199,14 +202,14 @@ export async function runCollapse(job: CollapseJob, onProgress?: (point: Coverag
   // The latest recording's samples [x0, y0, ...] and coverage: the run's result once training ends.
   let last: { values: Float32Array; report: ModeReport } | undefined;
   const record = (step: number) => {
-    const points = tf.tidy(() => recipe.gan.generator.predict(noise) as tf.Tensor2D);
+    const points = tf.tidy(() => trainer.samplingGan.generator.predict(noise) as tf.Tensor2D);
     const values = points.dataSync() as Float32Array;
     points.dispose();
     last = { values, report: modeCoverage(values, mixture) };
     const point = coveragePoint(step, last.report, setting.samples);
     timeline.push(point);
     onProgress?.(point);
-    if (job.frames) frames.push(snapshot2d(recipe.gan, data, step, { noise: frameNoise, bounds, maxReal: 400, grid: 30 }));
+    if (job.frames) frames.push(snapshot2d(trainer.samplingGan, data, step, { noise: frameNoise, bounds, maxReal: 400, grid: 30 }));
   };
   const trainer = new GanTrainer({ gan: recipe.gan, data, ...recipe.options });
   try {

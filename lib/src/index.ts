@@ -34,3 +34,4 @@ export * from "./wasm-kernels";
 // selecting; the promise is kept (and awaited by setup/ready), so a failure surfaces there.
 requestedBackend();
 ready().catch(() => undefined);
+export * from "./rejection";

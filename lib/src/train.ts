@@ -75,6 +75,15 @@ export interface TrainerOptions {
    * at the end lets them settle (chapter 05 measures it on the toy rings). Default none.
    */
   learningRateDrops?: { step: number; factor: number }[];
+  /**
+   * Keep an exponential moving average of the generator's weights with this decay (e.g. 0.999), and
+   * sample from it ({@link GanTrainer.samplingGan}, the fixed-noise previews): the average of G over
+   * its last ~1/(1 - decay) steps sits where the jittering G is heading (Yazici et al. 2019, "The
+   * Unusual Effectiveness of Averaging in GAN Training"; ProGAN, StyleGAN and BigGAN sample this way).
+   * Early on the decay is (1 + t) / (10 + t) at update t, so a short run is not an average with the
+   * random initial weights. Training itself is unchanged. Default off.
+   */
+  generatorAverage?: number;
 }
 
 /** Options for one call of {@link GanTrainer.train}. */
@@ -99,7 +108,7 @@ export interface TrainResult {
 interface TrainerState {
   step: number;
   history: HistoryRow[];
-  options: Required<Pick<TrainerOptions, "batchSize" | "dSteps" | "loss" | "realLabel" | "seed" | "fixedNoise" | "unrolledSteps" | "gradientPenalty" | "learningRateDrops">> & {
+  options: Required<Pick<TrainerOptions, "batchSize" | "dSteps" | "loss" | "realLabel" | "seed" | "fixedNoise" | "unrolledSteps" | "gradientPenalty" | "learningRateDrops">> & { generatorAverage?: number } & {
     dOptimizer: OptimizerSpec;
     gOptimizer: OptimizerSpec;
   };
@@ -189,6 +198,8 @@ export function validateTrainerOptions(o: TrainerOptions): void {
       throw new Error(`${name}.learningRate must be a positive number; got ${spec.learningRate}`);
     }
   }
+  const average = o.generatorAverage;
+  if (average !== undefined && !(average >= 0 && average < 1)) throw new Error(`generatorAverage is the moving average's decay, in [0, 1) (e.g. 0.999); got ${average}`);
   if (data.dtype !== "float32") throw new Error(`The data must be float32; got ${data.dtype}`);
   const bad = tf.tidy(() => tf.logicalNot(tf.all(tf.isFinite(data))).dataSync()[0]);
   if (bad) throw new Error("The data contains NaN or Infinity: clean it (or check how it was scaled) before training.");
@@ -227,6 +238,8 @@ export class GanTrainer {
   /** The optimizer of the unrolled look-ahead D updates (unrolledSteps > 0). */
   private readonly unrollOptimizer?: tf.Optimizer;
   private readonly guard: boolean;
+  /** The generator whose weights are the moving average of G's (generatorAverage set). */
+  readonly averagedGenerator?: tf.LayersModel;
   private stopRequested = false;
   private secondsBefore = 0;
 
@@ -244,6 +257,7 @@ export class GanTrainer {
       unrolledSteps: options.unrolledSteps ?? 0,
       gradientPenalty: options.gradientPenalty ?? 10,
       learningRateDrops: [...(options.learningRateDrops ?? [])].sort((a, b) => a.step - b.step),
+      generatorAverage: options.generatorAverage || undefined,
       dOptimizer: { ...DEFAULT_OPTIMIZER, ...options.dOptimizer },
       gOptimizer: { ...DEFAULT_OPTIMIZER, ...options.gOptimizer },
     };
@@ -252,6 +266,7 @@ export class GanTrainer {
     this.gOptimizer = makeOptimizer(this.options.gOptimizer);
     if (this.options.unrolledSteps > 0) this.unrollOptimizer = makeOptimizer(this.options.dOptimizer);
     this.fixedNoise = sampleNoise(this.options.fixedNoise, this.gan.latentDim, this.options.seed * 7919 + 1);
+    if (this.options.generatorAverage) this.averagedGenerator = cloneModel(this.gan.generator);
     if (this.gan.classes) {
       this.labels = Int32Array.from(options.labels!);
       this.fixedLabels = this.oneHot(Int32Array.from({ length: this.options.fixedNoise }, (_, i) => i % this.gan.classes!));
@@ -279,6 +294,31 @@ export class GanTrainer {
     }
     if (rates.discriminator !== undefined) this.options.dOptimizer = { ...this.options.dOptimizer, learningRate: rates.discriminator };
     if (rates.generator !== undefined) this.options.gOptimizer = { ...this.options.gOptimizer, learningRate: rates.generator };
+  }
+
+  /**
+   * The GAN to sample from: `gan` with the averaged generator when `generatorAverage` is set, else
+   * `gan` itself. Pass it to `generate`, `sampleByClass` and the views.
+   */
+  get samplingGan(): Gan {
+    return this.averagedGenerator ? { ...this.gan, generator: this.averagedGenerator } : this.gan;
+  }
+
+  /**
+   * Moves the averaged generator towards G after update t (= this.step): each trainable weight
+   * becomes decay * average + (1 - decay) * weight; the batch-norm statistics are copied.
+   */
+  private updateAverage(): void {
+    const averaged = this.averagedGenerator;
+    if (!averaged) return;
+    const decay = Math.min(this.options.generatorAverage!, (1 + this.step) / (10 + this.step));
+    const source = this.gan.generator.weights;
+    tf.tidy(() =>
+      averaged.weights.forEach((a, i) => {
+        const w = source[i].read();
+        a.write(a.trainable ? a.read().mul(decay).add(w.mul(1 - decay)) : w.clone());
+      }),
+    );
   }
 
   /** Asks a running `train` to stop after the current step (also what an interrupt does). */
@@ -404,6 +444,7 @@ export class GanTrainer {
         }
         tf.dispose(saved);
         this.step = row.step;
+        this.updateAverage();
         this.history.push(row);
         progress?.update(row, preview, this.step === target);
         if (run.onStep && this.step % every === 0) await run.onStep(this, row);
@@ -420,7 +461,7 @@ export class GanTrainer {
 
   /** G(fixed noise) in inference mode: [fixedNoise, ...dataShape]. */
   sampleFixed(): tf.Tensor {
-    return tf.tidy(() => generate(this.gan, this.fixedNoise, this.fixedLabels, false));
+    return tf.tidy(() => generate(this.samplingGan, this.fixedNoise, this.fixedLabels, false));
   }
 
   /** The fixed-noise samples as a PNG grid, when the data are images ([N, H, W, C]). */
@@ -435,7 +476,7 @@ export class GanTrainer {
   fixedSampleRaster(options: GridOptions & { count?: number } = {}): Raster {
     if (this.data.rank !== 4) throw new Error(`fixedSampleRaster needs image data [N, H, W, C]; the data have shape [${this.data.shape}]`);
     const count = Math.min(options.count ?? this.fixedNoise.shape[0], this.fixedNoise.shape[0]);
-    const samples = tf.tidy(() => generate(this.gan, this.fixedNoise.slice(0, count), this.fixedLabels?.slice(0, count), false) as tf.Tensor4D);
+    const samples = tf.tidy(() => generate(this.samplingGan, this.fixedNoise.slice(0, count), this.fixedLabels?.slice(0, count), false) as tf.Tensor4D);
     try {
       return imageGridRaster(samples, { cols: Math.ceil(Math.sqrt(count)), ...options });
     } finally {
@@ -467,7 +508,9 @@ export class GanTrainer {
       ...gWeights.map((w, i) => ({ name: `gOptimizer/${i}`, tensor: w.tensor })),
     ];
     const state: TrainerState = { step: this.step, history: this.history, options: this.options, latentDim: this.gan.latentDim, classes: this.gan.classes, auxiliaryClassifier: this.gan.auxiliaryClassifier };
-    await writeCheckpoint(dir, { models: { generator: this.gan.generator, discriminator: this.gan.discriminator }, tensors, state });
+    const models: Record<string, tf.LayersModel> = { generator: this.gan.generator, discriminator: this.gan.discriminator };
+    if (this.averagedGenerator) models.averagedGenerator = this.averagedGenerator;
+    await writeCheckpoint(dir, { models, tensors, state });
   }
 
   /**
@@ -476,7 +519,7 @@ export class GanTrainer {
    */
   static async load(dir: string, data: tf.Tensor, options: { guardNonFinite?: boolean; labels?: ArrayLike<number>; prepare?: Gan["prepare"] } = {}): Promise<GanTrainer> {
     const ckpt = await readCheckpoint<TrainerState>(dir);
-    const { generator, discriminator } = ckpt.models;
+    const { generator, discriminator, averagedGenerator } = ckpt.models;
     if (!generator || !discriminator) throw new Error(`${dir} holds no generator and discriminator: it is not a GAN trainer checkpoint`);
     const s = ckpt.state;
     const trainer = new GanTrainer({
@@ -498,6 +541,11 @@ export class GanTrainer {
       trainer.fixedNoise.dispose();
       trainer.fixedNoise = noise.tensor as tf.Tensor2D;
     }
+    if (trainer.averagedGenerator) {
+      if (!averagedGenerator) throw new Error(`${dir} was saved with generatorAverage but holds no averagedGenerator model: the checkpoint is incomplete`);
+      trainer.averagedGenerator.setWeights(averagedGenerator.getWeights());
+    }
+    averagedGenerator?.dispose();
     trainer.step = s.step;
     trainer.history.push(...s.history);
     trainer.secondsBefore = s.history.at(-1)?.seconds ?? 0;
@@ -505,14 +553,24 @@ export class GanTrainer {
     return trainer;
   }
 
-  /** Frees the optimizers' state and the fixed noise (not the models or the data). */
+  /** Frees the optimizers' state, the fixed noise and the averaged generator (not the GAN's models or the data). */
   dispose(): void {
+    this.averagedGenerator?.dispose();
     this.dOptimizer.dispose();
     this.gOptimizer.dispose();
     this.unrollOptimizer?.dispose();
     this.fixedNoise.dispose();
     this.fixedLabels?.dispose();
   }
+}
+
+/** A new model with `model`'s architecture and a copy of its weights (Sequential or functional). */
+export function cloneModel(model: tf.LayersModel): tf.LayersModel {
+  // getConfig/fromConfig is synchronous (unlike a round trip through model.json).
+  const config = model.getConfig() as unknown as tf.serialization.ConfigDict;
+  const copy = (model instanceof tf.Sequential ? tf.Sequential.fromConfig(tf.Sequential, config) : tf.LayersModel.fromConfig(tf.LayersModel, config)) as tf.LayersModel;
+  copy.setWeights(model.getWeights());
+  return copy;
 }
 
 /** Loss curves (D and G) and D's accuracy over training, from a trainer's history. */
