@@ -110,11 +110,11 @@ const CHECKS: Record<string, () => Promise<Result[]>> = {
   async collapse() {
     const started = Date.now();
     const seeds = [0, 1, 2];
-    const quality = { setting: gb.QUALITY_SETTING, label: "quality", steps: stepsOverride ?? gb.QUALITY_SETTING.steps };
+    const quality = { setting: gb.QUALITY_SETTING, label: "quality", steps: stepsOverride ?? gb.QUALITY_SETTING.steps, rejection: true };
     const steps = stepsOverride ?? gb.COLLAPSE_SETTING.steps;
     const jobs: gb.CollapseJob[] = [
       ...seeds.map((seed) => ({ mixture: "ring" as const, method: "unrolled" as const, seed, steps })),
-      ...seeds.flatMap((seed) => [{ mixture: "grid" as const, method: "pacgan" as const, seed, ...quality }, { mixture: "ring" as const, method: "pacgan" as const, seed, ...quality }]),
+      ...seeds.flatMap((seed) => [{ mixture: "grid" as const, method: "pacgan" as const, seed, ...quality, steps: stepsOverride ?? gb.QUALITY_GRID_STEPS }, { mixture: "ring" as const, method: "pacgan" as const, seed, ...quality }]),
       ...seeds.flatMap((seed) => (["vanilla", "minibatch-std", "pacgan"] as const).map((method) => ({ mixture: "ring" as const, method, seed, steps }))),
     ];
     const results = await gb.runCollapseJobs(jobs);
@@ -122,6 +122,9 @@ const CHECKS: Record<string, () => Promise<Result[]>> = {
     const pick = (label: string, mixture: string, method: string) => results.filter((r) => r.job.label === label && r.job.mixture === mixture && r.job.method === method);
     const describe = (runs: gb.CollapseResult[]) =>
       `${runs.map((r) => r.final.modesCovered).join(", ")} modes; ${runs.map((r) => (100 * r.final.highQuality).toFixed(1)).join(", ")}% HQ; rKL ${runs.map((r) => r.final.reverseKL.toFixed(2)).join(", ")} (seeds ${seeds.join(", ")})`;
+    // The same runs' samples after discriminator rejection sampling with their own D (rejection.ts).
+    const rejected = (runs: gb.CollapseResult[]) => runs.map((r) => ({ ...r, final: r.rejection!.final }));
+    const kept = (runs: gb.CollapseResult[]) => `; kept ${runs.map((r) => (100 * r.rejection!.acceptance).toFixed(0)).join(", ")}% of draws`;
     const vanilla = pick("collapse", "ring", "vanilla");
     const rows: Result[] = [
       { id: "collapse-vanilla", chapter: "05", what: "collapse setting, ring: plain GAN", value: describe(vanilla), target: "<= 4 of 8 modes, every seed", pass: vanilla.every((r) => r.final.modesCovered <= 4), seconds },
@@ -133,7 +136,9 @@ const CHECKS: Record<string, () => Promise<Result[]>> = {
     const grid = pick("quality", "grid", "pacgan");
     rows.push(
       { id: "quality-ring", chapter: "05", what: "quality setting, ring: PacGAN2", value: describe(ring), target: "8 of 8 and >= 90% HQ, every seed", pass: ring.every((r) => r.final.modesCovered === 8 && r.final.highQuality >= 0.9), seconds },
-      { id: "quality-grid", chapter: "05", what: "quality setting, grid: PacGAN4", value: describe(grid), target: ">= 24 of 25 and >= 85% HQ, every seed", pass: grid.every((r) => r.final.modesCovered >= 24 && r.final.highQuality >= 0.85), seconds },
+      { id: "quality-grid", chapter: "05", what: `quality setting (${stepsOverride ?? gb.QUALITY_GRID_STEPS} steps), grid: PacGAN4`, value: describe(grid), target: ">= 24 of 25 and >= 85% HQ, every seed", pass: grid.every((r) => r.final.modesCovered >= 24 && r.final.highQuality >= 0.85), seconds },
+      { id: "quality-ring-rejection", chapter: "05", what: "the same ring runs + rejection sampling by their D", value: describe(rejected(ring)) + kept(ring), target: "8 of 8 and >= 90% HQ, every seed", pass: rejected(ring).every((r) => r.final.modesCovered === 8 && r.final.highQuality >= 0.9), seconds },
+      { id: "quality-grid-rejection", chapter: "05", what: "the same grid runs + rejection sampling by their D", value: describe(rejected(grid)) + kept(grid), target: ">= 24 of 25 and >= 85% HQ, every seed", pass: rejected(grid).every((r) => r.final.modesCovered >= 24 && r.final.highQuality >= 0.85), seconds },
     );
     return rows;
   },

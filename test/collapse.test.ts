@@ -6,7 +6,7 @@ import { ready, tf } from "../lib/src/index";
 import { classCrossEntropy, discriminatorStep, generatorStep, packSamples, type Gan } from "../lib/src/gan";
 import { buildAcganDiscriminator, buildConditionalGenerator, buildMlpDiscriminator, buildMlpGenerator } from "../lib/src/models";
 import { GanTrainer } from "../lib/src/train";
-import { collapseRecipe, collapseSummary, coverageHeatmapFigure, runCollapseJobs, type CollapseJob } from "../lib/src/collapse";
+import { collapseRecipe, collapseSummary, coverageHeatmapFigure, rejectionFigure, runCollapseJobs, type CollapseJob } from "../lib/src/collapse";
 import { ring8, sampleMixture } from "../lib/src/toy";
 import { snapshot2d, view2dFigure, rasterize2d } from "../lib/src/views";
 
@@ -117,7 +117,7 @@ test("collapse recipes: each method changes what it says", () => {
 test("collapse runs give the same results on worker threads as here, and summarise per method", async () => {
   const jobs: CollapseJob[] = [
     { mixture: "ring", method: "vanilla", seed: 3, steps: 6, every: 3, setting: { latentDim: 4, hidden: [8], discriminatorHidden: [8], batchSize: 32 } },
-    { mixture: "ring", method: "pacgan", seed: 3, steps: 6, every: 3, frames: true, setting: { latentDim: 4, hidden: [8], discriminatorHidden: [8], batchSize: 32 } },
+    { mixture: "ring", method: "pacgan", seed: 3, steps: 6, every: 3, frames: true, rejection: true, setting: { latentDim: 4, hidden: [8], discriminatorHidden: [8], batchSize: 32 } },
   ];
   const progress: number[] = [];
   const here = await runCollapseJobs(jobs, { workers: 0, progress: "none", onProgress: (i) => progress.push(i) });
@@ -129,6 +129,14 @@ test("collapse runs give the same results on worker threads as here, and summari
     assert.equal(r.samples.length, 2 * 2500);
   }
   assert.equal(progress.length, 6);
+  // Rejection sampling after training, by the run's own D: the same on a worker, 2,500 kept points.
+  assert.equal(here[0].rejection, undefined);
+  const kept = here[1].rejection!;
+  assert.deepEqual(there[1].rejection, kept);
+  assert.equal(kept.samples.length, 2 * 2500);
+  assert.ok(kept.acceptance > 0 && kept.acceptance <= 1);
+  assert.equal(rejectionFigure(here[1]).data.length, 2);
+  assert.throws(() => rejectionFigure(here[0]), /needs a run made with rejection: true/);
   assert.equal(here[1].frames.length, 3);
   assert.equal(here[1].frames[0].heat.z.length, 0, "PacGAN's D judges pairs: no heatmap over single points");
   assert.ok(view2dFigure(here[1].frames).data.every((t) => (t as { type: string }).type !== "heatmap"));
@@ -139,6 +147,7 @@ test("collapse runs give the same results on worker threads as here, and summari
   assert.deepEqual(table.method, ["vanilla", "pacgan"]);
   assert.deepEqual(table.seeds, [2, 1]);
   await assert.rejects(runCollapseJobs([{ mixture: "ring", method: "nope" as never, seed: 0 }], { progress: "none" }), /Unknown method nope/);
+  await assert.rejects(runCollapseJobs([{ mixture: "ring", method: "minibatch-std", seed: 0, rejection: true }], { progress: "none" }), /rejection needs a D that judges single samples \(or packs\): not minibatch-std/);
   await assert.rejects(runCollapseJobs([{ mixture: "spiral" as never, method: "vanilla", seed: 0 }], { progress: "none" }), /Unknown toy mixture spiral/);
 });
 

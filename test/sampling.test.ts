@@ -4,10 +4,10 @@ import { before, test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { ready, tf } from "../lib/src/index";
-import type { Gan } from "../lib/src/gan";
+import { appendMinibatchStd, packSamples, type Gan } from "../lib/src/gan";
 import { buildConditionalGenerator, buildMlpDiscriminator, buildMlpGenerator } from "../lib/src/models";
 import { cloneModel, GanTrainer } from "../lib/src/train";
-import { rejectionSample, trainCritic } from "../lib/src/rejection";
+import { discriminatorScore, rejectionSample, trainCritic } from "../lib/src/rejection";
 import { ring8, sampleMixture } from "../lib/src/toy";
 import { tempDir } from "./helpers";
 
@@ -153,4 +153,23 @@ test("a critic trained with G frozen rejects G's samples where the data never ar
   await assert.rejects(trainCritic({ ...gan, classes: 3 }, { data, critic }), /unconditional GANs/);
   tf.dispose([r.samples, raw, data]);
   [gan.generator, gan.discriminator, critic].forEach((m) => m.dispose());
+});
+
+test("discriminatorScore: a PacGAN's D judges each sample beside real ones; a batch-statistics D is refused", () => {
+  // D(x1, x2) = w·x1 + w·x2 (a linear D on packs of 2), the data all at c: score(x) = w·x + w·c.
+  const w = [0.5, -2];
+  const c = [1, 3];
+  const discriminator = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 1, useBias: false, weights: [tf.tensor2d([[w[0]], [w[1]], [w[0]], [w[1]]])] })] });
+  const gan: Gan = { generator: buildMlpGenerator({ latentDim: 3, dataShape: [2], hidden: [4], seed: 1 }), discriminator, latentDim: 3, prepare: packSamples(2) };
+  const data = tf.tensor2d(Array.from({ length: 10 }, () => c));
+  const x = tf.tensor2d([[0, 0], [1, 1], [2, -1]]);
+  const scores = discriminatorScore(gan, data, 2, 0)(x);
+  assert.deepEqual(scores.shape, [3, 1]);
+  const wc = w[0] * c[0] + w[1] * c[1];
+  Array.from(scores.dataSync()).forEach((v, i) => close(v, w[0] * x.arraySync()[i][0] + w[1] * x.arraySync()[i][1] + wc));
+  assert.throws(() => discriminatorScore({ ...gan, prepare: appendMinibatchStd }, data), /has no verdict on one sample: train a critic of its own/);
+  assert.throws(() => discriminatorScore(gan, data, 0), /pack must be a whole number >= 1/);
+  tf.dispose([scores, data, x]);
+  gan.generator.dispose();
+  discriminator.dispose();
 });

@@ -8,7 +8,7 @@
  * Training is unchanged; sampling costs 1 / (acceptance rate) times more.
  */
 import * as tf from "@tensorflow/tfjs";
-import { generate, sampleNoise, trainableVariables, type Gan } from "./gan";
+import { discriminate, generate, sampleNoise, trainableVariables, type Gan } from "./gan";
 import { makeRandom } from "./toy";
 
 export interface CriticOptions {
@@ -70,6 +70,30 @@ export async function trainCritic(gan: Gan, options: CriticOptions): Promise<num
     optimizer.dispose();
   }
   return loss;
+}
+
+/**
+ * The GAN's own discriminator as a critic of single samples: [N, ...dataShape] -> logits [N, 1]. A
+ * PacGAN's D (`pack` m > 1, its `prepare` packing m samples) judges m samples at once, and its logit
+ * is about the sum of their log density ratios; so each sample is judged beside m - 1 real
+ * examples (seeded picks), whose share of the logit is the same on average for every sample. A D
+ * that looks at batch statistics (minibatch std) has no single-sample verdict: use
+ * {@link trainCritic} instead.
+ */
+export function discriminatorScore(gan: Gan, data: tf.Tensor, pack = 1, seed = 0): (samples: tf.Tensor) => tf.Tensor {
+  if (!Number.isInteger(pack) || pack < 1) throw new Error(`discriminatorScore: pack must be a whole number >= 1; got ${pack}`);
+  if (pack === 1 && gan.prepare) throw new Error("discriminatorScore: this D sees batches through gan.prepare, so it has no verdict on one sample: train a critic of its own (trainCritic)");
+  let call = 0;
+  return (samples) =>
+    tf.tidy(() => {
+      if (pack === 1) return discriminate(gan, samples, false);
+      const n = samples.shape[0];
+      const parts = [samples];
+      for (let p = 1; p < pack; p++) parts.push(tf.gather(data, tf.randomUniform([n], 0, data.shape[0], "int32", seed * 7919 + call * 31 + p)));
+      call++;
+      // [x_i, r_i1, ...] consecutively, so D's packing groups each sample with its real companions.
+      return discriminate(gan, tf.reshape(tf.stack(parts, 1), [n * pack, ...samples.shape.slice(1)]), false);
+    });
 }
 
 export interface RejectionOptions {
