@@ -39,3 +39,25 @@ test("showTable renders a polars DataFrame as an HTML table, cut to maxRows", ()
   assert.match(html, /<table/);
   assert.match(html, /first 2 of 3 rows/);
 });
+
+test("inside a kernel, zeromq's EBUSY is dropped even past handlers that rethrow (as the wasm backend's do); other errors still end the process", async () => {
+  const { spawnSync } = await import("node:child_process");
+  const run = (error: string) =>
+    spawnSync(process.execPath, ["--import", "tsx", "-e", `
+      const { keepKernelAliveOnBusySocket } = require("./lib/src/display.ts");
+      // emscripten's handlers, installed when the wasm backend loads: rethrow everything
+      process.on("uncaughtException", (e) => { throw e; });
+      process.on("unhandledRejection", (r) => { throw r; });
+      keepKernelAliveOnBusySocket();
+      Promise.reject(${error});
+      setTimeout(() => { console.log("still alive"); }, 50);
+    `], { cwd: process.cwd(), encoding: "utf8" });
+  const busy = run(`Object.assign(new Error("Socket is busy writing; only one send operation may be in progress at any time"), { code: "EBUSY" })`);
+  assert.equal(busy.status, 0, busy.stderr);
+  assert.match(busy.stdout, /still alive/);
+  assert.match(busy.stderr, /ganbook: ignored a Jupyter message tslab could not send/);
+  const other = run(`new Error("something else")`);
+  assert.notEqual(other.status, 0);
+  assert.doesNotMatch(other.stdout, /still alive/);
+  assert.match(other.stderr, /something else/);
+});

@@ -137,9 +137,10 @@ export const COLLAPSE_SETTING: CollapseSetting = {
 /**
  * The quality setting, where a GAN can place its samples precisely: latent 8, G and D of 2 x 128
  * units, batch 256, Adam 1e-3 dropping to 1e-4 for the last 30% (a GAN's samples jitter around the
- * modes while both players take large steps), 8,000 steps. Longer runs are more precise: PacGAN2 on
- * the ring, seed 0, put 66% of its samples within 3 std of a mode after 3,000 steps, 76% after 6,000
- * and 81% (seed 2) after 8,000; the misses lie between modes, where rejection sampling drops them.
+ * modes while both players take large steps), 6,000 steps. Longer runs are more precise: PacGAN2 on
+ * the ring, seed 0, put 66% of its samples within 3 std of a mode after 3,000 steps, 76.5% after
+ * 6,000 (78.7% and 78.0% on seeds 1 and 2) and 81% (seed 2) after 8,000, which would not fit
+ * chapter 05's 5 minutes. The misses lie between modes, where rejection sampling drops them.
  */
 export const QUALITY_SETTING: CollapseSetting = {
   latentDim: 8,
@@ -147,13 +148,13 @@ export const QUALITY_SETTING: CollapseSetting = {
   discriminatorHidden: [128, 128],
   batchSize: 256,
   learningRate: 1e-3,
-  steps: 8000,
+  steps: 6000,
   dropAt: 0.7,
   samples: 2500,
 };
 
 /**
- * Steps of the grid's runs in the quality setting: 3,000, not 8,000, to keep chapter 05 within its 5
+ * Steps of the grid's runs in the quality setting: 3,000, not 6,000, to keep chapter 05 within its 5
  * minutes; at 3,000 steps the 2 x 128 networks have not resolved the grid's 25 narrow modes
  * (D 2 x 512 did not either: 2.3% high quality, seed 0).
  */

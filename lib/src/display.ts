@@ -32,23 +32,52 @@ function isBusySocket(e: unknown): boolean {
 let guarded = false;
 
 /**
- * tslab 1.0.22 sends Jupyter messages without waiting for the previous send on the same zeromq socket
- * (zeromq.js 6 allows one at a time). After a large output (a GIF, a chart with frames) the kernel's
- * next "busy"/"idle" status message can fail with EBUSY; tslab leaves that promise rejection
- * unhandled, and the kernel dies ("Kernel died" in the notebook). Measured here: chapter 05 lost its
- * kernel in two of three full runs. Only a status message is lost, so inside a kernel ganbook ignores
- * exactly that error (with a line on stderr) and lets every other unhandled rejection fail as before.
+ * tslab 1.0.22 sends Jupyter messages without waiting for the previous send on the same zeromq socket,
+ * and zeromq.js 6 allows one send at a time: after a large output (a GIF, a chart with frames) the
+ * kernel's next "busy"/"idle" status message could fail with EBUSY, a promise rejection tslab leaves
+ * unhandled, which the wasm backend's emscripten handlers turn into an exit ("Kernel died"; chapter
+ * 05 lost its kernel this way in 3 of 4 full runs). Inside a kernel ganbook therefore (1) queues the
+ * sends of each zeromq socket, each waiting for the one before, and (2) should an EBUSY still escape,
+ * drops it with a line on stderr instead of exiting; every other error reaches the handlers as before.
+ * Called by ganbook's display functions inside a kernel; exported for tests.
  */
-function keepKernelAliveOnBusySocket(): void {
+export function keepKernelAliveOnBusySocket(): void {
   if (guarded) return;
   guarded = true;
-  process.on("unhandledRejection", (reason) => {
-    if (isBusySocket(reason)) {
-      process.stderr.write(`ganbook: ignored a Jupyter status message tslab could not send (${(reason as Error).message})\n`);
-      return;
-    }
-    throw reason;
-  });
+  queueZeromqSends();
+  for (const event of ["uncaughtException", "unhandledRejection"] as const) {
+    const handlers = process.listeners(event as "uncaughtException") as ((error: unknown, ...rest: unknown[]) => void)[];
+    process.removeAllListeners(event);
+    process.on(event as "uncaughtException", (error: unknown, ...rest: unknown[]) => {
+      if (isBusySocket(error)) {
+        process.stderr.write(`ganbook: ignored a Jupyter message tslab could not send (${(error as Error).message})\n`);
+        return;
+      }
+      if (!handlers.length) throw error; // what Node does with no handler: report and exit
+      for (const handler of handlers) handler(error, ...rest);
+    });
+  }
+}
+
+/** Makes zeromq's `Socket.prototype.send` (the copy tslab loads) wait for the socket's previous send. */
+function queueZeromqSends(): void {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const zmq = require(require.resolve("zeromq", { paths: [require.resolve("tslab")] })) as { Publisher: { prototype: object } };
+    let proto: Record<string, unknown> | null = zmq.Publisher.prototype as Record<string, unknown>;
+    while (proto && !Object.prototype.hasOwnProperty.call(proto, "send")) proto = Object.getPrototypeOf(proto);
+    if (!proto || proto.ganbookQueued) return;
+    const send = proto.send as (this: object, ...args: unknown[]) => Promise<void>;
+    const pending = new WeakMap<object, Promise<unknown>>();
+    proto.send = function (this: object, ...args: unknown[]) {
+      const next = (pending.get(this) ?? Promise.resolve()).catch(() => undefined).then(() => send.apply(this, args));
+      pending.set(this, next);
+      return next;
+    };
+    proto.ganbookQueued = true;
+  } catch {
+    // zeromq not found next to tslab: leave the sends as they are (the handler above still guards).
+  }
 }
 
 /**
