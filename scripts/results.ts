@@ -37,8 +37,8 @@ const CHECKS: Record<string, () => Promise<Result[]>> = {
     const started = Date.now();
     const recipe = gb.vanillaRing(0);
     const data = gb.toyData(gb.RING, 0);
-    await trainRecipe(recipe, data);
-    const samples = tf.tidy(() => recipe.gan.generator.predict(gb.sampleNoise(2500, recipe.gan.latentDim, 7)) as gb.tf.Tensor2D);
+    const trainer = await trainRecipe(recipe, data);
+    const samples = tf.tidy(() => trainer.samplingGan.generator.predict(gb.sampleNoise(2500, recipe.gan.latentDim, 7)) as gb.tf.Tensor2D);
     const r = gb.modeCoverage(samples, gb.RING);
     const seconds = (Date.now() - started) / 1000;
     return [
@@ -51,9 +51,9 @@ const CHECKS: Record<string, () => Promise<Result[]>> = {
     const started = Date.now();
     const recipe = gb.vanillaMnist(0);
     const data = gb.imagesToTensor(await gb.loadMnist({ split: "train" }));
-    await trainRecipe(recipe, data);
+    const trainer = await trainRecipe(recipe, data);
     const evaluator = await gb.loadEvaluator("mnist");
-    const samples = tf.tidy(() => recipe.gan.generator.predict(gb.sampleNoise(1000, recipe.gan.latentDim, 77)) as gb.tf.Tensor4D);
+    const samples = tf.tidy(() => trainer.samplingGan.generator.predict(gb.sampleNoise(1000, recipe.gan.latentDim, 77)) as gb.tf.Tensor4D);
     const report = gb.evaluateImages(evaluator, samples);
     const seconds = (Date.now() - started) / 1000;
     return [
@@ -65,9 +65,9 @@ const CHECKS: Record<string, () => Promise<Result[]>> = {
   async dcgan() {
     const started = Date.now();
     const recipe = gb.dcgan(0);
-    await trainRecipe(recipe, gb.imagesToTensor(await gb.loadMnist({ split: "train" })));
+    const trainer = await trainRecipe(recipe, gb.imagesToTensor(await gb.loadMnist({ split: "train" })));
     const evaluator = await gb.loadEvaluator("mnist");
-    const samples = tf.tidy(() => recipe.gan.generator.predict(gb.sampleNoise(10_000, recipe.gan.latentDim, 3)) as gb.tf.Tensor4D);
+    const samples = tf.tidy(() => trainer.samplingGan.generator.predict(gb.sampleNoise(10_000, recipe.gan.latentDim, 3)) as gb.tf.Tensor4D);
     const test = gb.imagesToTensor(await gb.loadMnist({ split: "test" }));
     const fake = gb.evaluateImages(evaluator, samples);
     const real = gb.evaluateImages(evaluator, test);
@@ -84,17 +84,17 @@ const CHECKS: Record<string, () => Promise<Result[]>> = {
     const started = Date.now();
     const recipe = gb.acgan(0);
     const train = await gb.loadMnist({ split: "train" });
-    await trainRecipe(recipe, gb.imagesToTensor(train), train.labels);
+    const trainer = await trainRecipe(recipe, gb.imagesToTensor(train), train.labels);
     const evaluator = await gb.loadEvaluator("mnist");
-    const asked = gb.sampleByClass(recipe.gan, 1000, 7);
+    const asked = gb.sampleByClass(trainer.samplingGan, 1000, 7);
     const accuracy = gb.labelAccuracy(evaluator.probabilities(asked.samples as gb.tf.Tensor4D), asked.requested);
     const seconds = (Date.now() - started) / 1000;
     const fashionStarted = Date.now();
     const fashionRecipe = gb.acgan(0, 160);
     const fashion = await gb.loadFashionMnist({ split: "train" });
-    await trainRecipe(fashionRecipe, gb.imagesToTensor(fashion), fashion.labels);
+    const fashionTrainer = await trainRecipe(fashionRecipe, gb.imagesToTensor(fashion), fashion.labels);
     const fashionEvaluator = await gb.loadEvaluator("fashion-mnist");
-    const fashionAsked = gb.sampleByClass(fashionRecipe.gan, 1000, 8);
+    const fashionAsked = gb.sampleByClass(fashionTrainer.samplingGan, 1000, 8);
     const fashionAccuracy = gb.labelAccuracy(fashionEvaluator.probabilities(fashionAsked.samples as gb.tf.Tensor4D), fashionAsked.requested);
     return [
       { id: "conditional", chapter: "06", what: "ACGAN on MNIST: evaluator label accuracy", value: `${(100 * accuracy).toFixed(1)}%`, target: ">= 97%", pass: accuracy >= 0.97, seconds },

@@ -62,7 +62,8 @@ async function main(): Promise<void> {
   const conditionalOut = args.labelsOut ?? (base.includes("images") ? path.join(path.dirname(args.out), base.replace("images", "labels")) : `${args.out}.labels`);
   await gb.ready();
   const { models } = await gb.readCheckpoint(args.checkpoint);
-  const generator = models.generator;
+  // A run with generatorAverage saved the averaged generator too: sample it, as the trainer does.
+  const generator = models.averagedGenerator ?? models.generator;
   if (!generator) fail(`${args.checkpoint} has no generator model`);
   const conditional = generator.inputs.length === 2;
   const targets = [args.out, ...(conditional ? [conditionalOut] : [])];

@@ -50,3 +50,22 @@ test("sample export round-trips through the IDX reader, never overwrites without
     assert.match(res.stderr, /usage: npm run sample/);
   }
 });
+
+test("sample export draws from the averaged generator when the checkpoint has one", async () => {
+  const dir = tempDir();
+  const ckpt = path.join(dir, "ckpt");
+  const generator = buildMlpGenerator({ latentDim: 5, dataShape: [28, 28, 1], hidden: [8], outputActivation: "tanh", seed: 1 });
+  const averagedGenerator = buildMlpGenerator({ latentDim: 5, dataShape: [28, 28, 1], hidden: [8], outputActivation: "tanh", seed: 2 });
+  const discriminator = buildMlpDiscriminator({ dataShape: [28, 28, 1], hidden: [8] });
+  await writeCheckpoint(ckpt, { models: { generator, discriminator, averagedGenerator }, state: {} });
+  const out = path.join(dir, "avg-images.idx");
+  const r = sample("--checkpoint", ckpt, "--count", "4", "--out", out, "--seed", "4");
+  assert.equal(r.status, 0, r.stderr);
+  const bytes = (g: tf.LayersModel) =>
+    tf.tidy(() => tf.clipByValue(tf.round(tf.mul(tf.add(g.predict(tf.randomNormal([4, 5], 0, 1, "float32", 4000)) as tf.Tensor, 1), 127.5)), 0, 255).dataSync());
+  const [fromAverage, fromG] = [bytes(averagedGenerator), bytes(generator)];
+  const data = readIdx(out).data;
+  const diff = (e: ArrayLike<number>) => Math.max(...Array.from(data, (v, i) => Math.abs(v - e[i])));
+  assert.ok(diff(fromAverage) <= 1, "the averaged generator's images");
+  assert.ok(diff(fromG) > 1, "not G's");
+});

@@ -405,7 +405,7 @@ export function rejectionFigure(result: CollapseResult, title?: string): PlotlyF
   if (!rejection) throw new Error("rejectionFigure needs a run made with rejection: true");
   const mixture = toyMixture(job.mixture);
   const panel = (values: number[], axis: "" | "2", name: string, color: string) => ({
-    type: "scattergl",
+    type: "scatter",
     mode: "markers",
     name,
     x: values.filter((_, i) => i % 2 === 0),

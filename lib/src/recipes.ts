@@ -58,7 +58,9 @@ export const RING = ring8();
  * D: 784 -> 512 -> 256 -> 1, LeakyReLU), batch 64, Adam 1e-3 (beta1 0.5) for both, a tenth of that for
  * the last fifth of the run. Measured after 1,000 steps (seed 0): 44% of samples read with p > 0.9
  * at 1e-3 with the drop, 32% at 5e-4, 23% at 2e-4 (the DCGAN paper's rate, too slow for 1,000 steps);
- * 51% after 1,600. 1,400 steps keep chapter 03 within its 5 minutes.
+ * 51% after 1,600. 1,400 steps keep chapter 03 within its 5 minutes. Samples come from the moving
+ * average of G's weights (decay 0.999): 49.4% read with p > 0.9 after 1,400 steps against 44.9% from
+ * G itself (seed 0, 2,000 samples).
  */
 export function vanillaMnist(seed = 0, steps = 1400): Recipe {
   const latentDim = 64;
@@ -69,7 +71,7 @@ export function vanillaMnist(seed = 0, steps = 1400): Recipe {
       discriminator: buildMlpDiscriminator({ dataShape: [28, 28, 1], hidden: [512, 256], seed: seed + 2 }),
       latentDim,
     },
-    options: { batchSize: 64, seed, dOptimizer: adam, gOptimizer: adam, learningRateDrops: [{ step: Math.round(steps * 0.8), factor: 0.1 }] },
+    options: { batchSize: 64, seed, dOptimizer: adam, gOptimizer: adam, learningRateDrops: [{ step: Math.round(steps * 0.8), factor: 0.1 }], generatorAverage: 0.999 },
     steps,
   };
 }
