@@ -2,6 +2,8 @@
 // the collapse runs (on this thread and on worker threads, same results), their tables and views.
 import { before, test } from "node:test";
 import * as assert from "node:assert/strict";
+import * as path from "node:path";
+import { tempDir } from "./helpers";
 import { ready, tf } from "../lib/src/index";
 import { classCrossEntropy, discriminatorStep, generatorStep, packSamples, type Gan } from "../lib/src/gan";
 import { buildAcganDiscriminator, buildConditionalGenerator, buildMlpDiscriminator, buildMlpGenerator } from "../lib/src/models";
@@ -97,6 +99,15 @@ test("learning-rate drops set both optimizers' rates from the given step on; set
   close(rates()[1], 0.05);
   assert.deepEqual(gan.discriminator.getWeights().map((w) => Array.from(w.dataSync())), dBefore, "a frozen D does not move");
   assert.notDeepEqual(gan.generator.getWeights().map((w) => Array.from(w.dataSync())), gBefore);
+  // A checkpoint saved while D is frozen loads, and D stays frozen.
+  const dir = path.join(tempDir(), "frozen");
+  await trainer.save(dir);
+  const loaded = await GanTrainer.load(dir, data);
+  const dSaved = loaded.gan.discriminator.getWeights().map((w) => Array.from(w.dataSync()));
+  await loaded.train(1, { progress: "none" });
+  assert.deepEqual(loaded.gan.discriminator.getWeights().map((w) => Array.from(w.dataSync())), dSaved, "still frozen after loading");
+  close((loaded as unknown as { gOptimizer: { learningRate: number } }).gOptimizer.learningRate, 0.05);
+  loaded.dispose();
   trainer.dispose();
   data.dispose();
 });

@@ -522,14 +522,20 @@ export class GanTrainer {
     const { generator, discriminator, averagedGenerator } = ckpt.models;
     if (!generator || !discriminator) throw new Error(`${dir} holds no generator and discriminator: it is not a GAN trainer checkpoint`);
     const s = ckpt.state;
+    // A player frozen with setLearningRates(0) when the checkpoint was saved: build with a placeholder
+    // rate (the constructor refuses 0, a likely mistake in new options), then freeze it again.
+    const saved = { discriminator: s.options.dOptimizer.learningRate, generator: s.options.gOptimizer.learningRate };
     const trainer = new GanTrainer({
       // `prepare` is code, not data: a GAN trained with one (PacGAN, minibatch std) passes it again here.
       gan: { generator, discriminator, latentDim: s.latentDim, classes: s.classes, auxiliaryClassifier: s.auxiliaryClassifier, prepare: options.prepare },
       data,
       labels: options.labels,
       ...s.options,
+      dOptimizer: { ...s.options.dOptimizer, learningRate: saved.discriminator || 1 },
+      gOptimizer: { ...s.options.gOptimizer, learningRate: saved.generator || 1 },
       guardNonFinite: options.guardNonFinite,
     });
+    trainer.setLearningRates(saved);
     const tensors = ckpt.tensors ?? [];
     const pick = (prefix: string) =>
       tensors.filter((t) => t.name.startsWith(prefix + "/")).sort((a, b) => Number(a.name.split("/")[1]) - Number(b.name.split("/")[1]));
