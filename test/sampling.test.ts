@@ -127,6 +127,7 @@ test("rejection sampling keeps each sample with probability exp(d - d_max), seed
   assert.ok(meanAbsZ < 0.7, `mean |z| of the kept samples ${meanAbsZ}`);
   tf.dispose([r.samples, again.samples]);
   assert.throws(() => rejectionSample(gan, score, 0), /n must be a positive integer/);
+  assert.throws(() => rejectionSample({ ...gan, classes: 10 }, score, 10), /for unconditional GANs/);
   assert.throws(() => rejectionSample(gan, score, 10, { quantile: 0 }), /quantile must be in \(0, 1\]/);
   // A critic whose first batch peaks at one sample and that then rejects everything runs out of draws.
   let calls = 0;
@@ -169,6 +170,7 @@ test("discriminatorScore: a PacGAN's D judges each sample beside real ones; a ba
   Array.from(scores.dataSync()).forEach((v, i) => close(v, w[0] * x.arraySync()[i][0] + w[1] * x.arraySync()[i][1] + wc));
   assert.throws(() => discriminatorScore({ ...gan, prepare: appendMinibatchStd }, data), /has no verdict on one sample: train a critic of its own/);
   assert.throws(() => discriminatorScore(gan, data, 0), /pack must be a whole number >= 1/);
+  assert.throws(() => discriminatorScore({ ...gan, classes: 3 }, data, 2), /for unconditional GANs/);
   tf.dispose([scores, data, x]);
   gan.generator.dispose();
   discriminator.dispose();

@@ -81,6 +81,7 @@ export async function trainCritic(gan: Gan, options: CriticOptions): Promise<num
  * {@link trainCritic} instead.
  */
 export function discriminatorScore(gan: Gan, data: tf.Tensor, pack = 1, seed = 0): (samples: tf.Tensor) => tf.Tensor {
+  if (gan.classes !== undefined) throw new Error("discriminatorScore: rejection sampling here is for unconditional GANs (gan.classes is set)");
   if (!Number.isInteger(pack) || pack < 1) throw new Error(`discriminatorScore: pack must be a whole number >= 1; got ${pack}`);
   if (pack === 1 && gan.prepare) throw new Error("discriminatorScore: this D sees batches through gan.prepare, so it has no verdict on one sample: train a critic of its own (trainCritic)");
   let call = 0;
@@ -126,6 +127,7 @@ export function rejectionSample(gan: Gan, critic: tf.LayersModel | ((samples: tf
   const score = typeof critic === "function" ? critic : (x: tf.Tensor) => critic.predict(x) as tf.Tensor;
   const { quantile = 1, seed = 0, batch = 2048 } = options;
   const maxDraws = options.maxDraws ?? 50 * n;
+  if (gan.classes !== undefined) throw new Error("rejectionSample: rejection sampling here is for unconditional GANs (gan.classes is set)");
   if (!Number.isInteger(n) || n <= 0) throw new Error(`rejectionSample: n must be a positive integer; got ${n}`);
   if (!(quantile > 0 && quantile <= 1)) throw new Error(`rejectionSample: quantile must be in (0, 1]; got ${quantile}`);
   const random = makeRandom(seed * 9173 + 11);
