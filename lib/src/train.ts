@@ -570,7 +570,10 @@ export class GanTrainer {
   }
 }
 
-/** A new model with `model`'s architecture and a copy of its weights (Sequential or functional). */
+/**
+ * A new model with `model`'s architecture and a copy of its weights (Sequential or functional), in
+ * variables of its own: the trainer's averaged generator (chapter 03) starts as one.
+ */
 export function cloneModel(model: tf.LayersModel): tf.LayersModel {
   // getConfig/fromConfig is synchronous (unlike a round trip through model.json).
   const config = model.getConfig() as unknown as tf.serialization.ConfigDict;
