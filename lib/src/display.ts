@@ -33,13 +33,13 @@ let guarded = false;
 
 /**
  * tslab 1.0.22 sends Jupyter messages without waiting for the previous send on the same zeromq socket,
- * and zeromq.js 6 allows one send at a time: after a large output (a GIF, a chart with frames) the
- * kernel's next "busy"/"idle" status message could fail with EBUSY, a promise rejection tslab leaves
- * unhandled, which the wasm backend's emscripten handlers turn into an exit ("Kernel died"; chapter
- * 05 lost its kernel this way in 3 of 4 full runs). Inside a kernel ganbook therefore (1) queues the
- * sends of each zeromq socket, each waiting for the one before, and (2) should an EBUSY still escape,
- * drops it with a line on stderr instead of exiting; every other error reaches the handlers as before.
- * Called by ganbook's display functions inside a kernel; exported for tests.
+ * and zeromq.js 6 allows one send at a time, throwing EBUSY at the next. After a large output (a GIF,
+ * a chart with frames) the kernel's next "busy"/"idle" status message could fail so, an unhandled
+ * rejection inside tslab that the wasm backend's emscripten handlers turn into an exit ("Kernel died";
+ * chapter 05 lost its kernel this way in 3 of 4 full runs). Inside a kernel ganbook therefore (1)
+ * queues the sends of each zeromq socket, each waiting for the one before, and (2) should an EBUSY
+ * still escape, drops it with a line on stderr instead of exiting; every other error reaches the
+ * handlers as before. Called by ganbook's display functions inside a kernel; exported for tests.
  */
 export function keepKernelAliveOnBusySocket(): void {
   if (guarded) return;
@@ -80,19 +80,6 @@ function queueZeromqSends(): void {
   }
 }
 
-/**
- * Calls a tslab display function; if zeromq is still busy with the previous message, tries again a
- * little later (up to about 2 s) instead of failing the cell.
- */
-function sendWhenFree(send: () => void, attempt = 0): void {
-  try {
-    send();
-  } catch (e) {
-    if (!isBusySocket(e) || attempt >= 200) throw e;
-    setTimeout(() => sendWhenFree(send, attempt + 1), 10);
-  }
-}
-
 /** tslab's public module when this process is a tslab kernel that is executing a cell, else null. */
 function tslab(): TslabModule | null {
   if (tslabModule === undefined) {
@@ -123,26 +110,22 @@ export function inKernel(): boolean {
 
 /** Shows an HTML fragment. */
 export function showHtml(html: string): void {
-  const t = tslab();
-  if (t) sendWhenFree(() => t.display.html(html));
+  tslab()?.display.html(html);
 }
 
 /** Shows Markdown (rendered by Jupyter, LaTeX included). */
 export function showMarkdown(markdown: string): void {
-  const t = tslab();
-  if (t) sendWhenFree(() => t.display.markdown(markdown));
+  tslab()?.display.markdown(markdown);
 }
 
 /** Shows PNG bytes as an image. */
 export function showPng(png: Uint8Array): void {
-  const t = tslab();
-  if (t) sendWhenFree(() => t.display.png(png));
+  tslab()?.display.png(png);
 }
 
 /** Shows GIF bytes (an animation). */
 export function showGif(gif: Uint8Array): void {
-  const t = tslab();
-  if (t) sendWhenFree(() => t.display.gif(gif));
+  tslab()?.display.gif(gif);
 }
 
 /**
@@ -161,7 +144,7 @@ export function newLiveDisplay(options: { silent?: boolean; minIntervalMs?: numb
   const kernel = tslab();
   if (kernel) {
     const d = kernel.newDisplay();
-    return { html: (s) => sendWhenFree(() => d.html(s)), png: (b) => sendWhenFree(() => d.png(b)), text: (s) => sendWhenFree(() => d.text(s)) };
+    return { html: (s) => d.html(s), png: (b) => d.png(b), text: (s) => d.text(s) };
   }
   let last = 0;
   const interval = options.minIntervalMs ?? 2000;
@@ -242,8 +225,7 @@ export function plotlyHtml(figure: PlotlyFigure, options: { includePlotly?: bool
 export function showPlot(figure: PlotlyFigure): void {
   const kernel = tslab();
   if (!kernel) return;
-  const html = plotlyHtml(figure);
-  sendWhenFree(() => kernel.display.html(html));
+  kernel.display.html(plotlyHtml(figure));
   plotlyLoaded = true;
 }
 

@@ -25,6 +25,7 @@ export * from "./models";
 export * from "./nn";
 export * from "./progress";
 export * from "./recipes";
+export * from "./rejection";
 export * from "./toy";
 export * from "./train";
 export * from "./views";
@@ -34,4 +35,3 @@ export * from "./wasm-kernels";
 // selecting; the promise is kept (and awaited by setup/ready), so a failure surfaces there.
 requestedBackend();
 ready().catch(() => undefined);
-export * from "./rejection";

@@ -295,6 +295,5 @@ export function buildConditionalDiscriminator(options: DcganOptions & { classes?
 export function buildAcganDiscriminator(options: DcganOptions & { classes?: number } = {}): tf.Sequential {
   const { classes = 10 } = options;
   checkPositiveInts("buildAcganDiscriminator", { classes });
-  const model = buildDcganDiscriminator({ ...options, outputs: 1 + classes });
-  return model;
+  return buildDcganDiscriminator({ ...options, outputs: 1 + classes });
 }
