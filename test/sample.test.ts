@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ready, tf } from "../lib/src/index";
-import { readIdx } from "../lib/src/data";
+import { encodeIdx, loadMnist, readIdx } from "../lib/src/data";
 import { writeCheckpoint } from "../lib/src/checkpoint";
 import { buildMlpDiscriminator, buildMlpGenerator } from "../lib/src/models";
 import { REPO, tempDir } from "./helpers";
@@ -68,4 +68,38 @@ test("sample export draws from the averaged generator when the checkpoint has on
   const diff = (e: ArrayLike<number>) => Math.max(...Array.from(data, (v, i) => Math.abs(v - e[i])));
   assert.ok(diff(fromAverage) <= 1, "the averaged generator's images");
   assert.ok(diff(fromG) > 1, "not G's");
+});
+
+const score = (...args: string[]) =>
+  spawnSync(process.execPath, ["--import", "tsx", path.join(REPO, "scripts", "score.ts"), ...args], { cwd: REPO, encoding: "utf8", timeout: 120_000 });
+
+test("npm run score reads IDX samples: real digits score high, one blank image repeated scores 1, bad files are named", async () => {
+  const dir = tempDir();
+  const test = await loadMnist({ split: "test", limit: 300 });
+  const real = path.join(dir, "real.idx");
+  fs.writeFileSync(real, encodeIdx([300, 28, 28], test.images));
+  const blank = path.join(dir, "blank.idx");
+  fs.writeFileSync(blank, encodeIdx([50, 28, 28], new Uint8Array(50 * 784)));
+  const r = score(real, blank);
+  assert.equal(r.status, 0, r.stderr);
+  const line = (name: string) => r.stdout.split("\n").find((l) => l.startsWith(name)) ?? assert.fail(`no line for ${name}: ${r.stdout}`);
+  const number = (l: string, label: string) => Number(new RegExp(`${label} ([0-9.]+)`).exec(l)?.[1]);
+  assert.match(line(real), /n 300 /);
+  assert.ok(number(line(real), "p>0.9") > 90, line(real));
+  assert.ok(number(line(real), "classifier score") > 8, line(real));
+  // one image, repeated: every sample has the same class probabilities, so the score is exactly 1
+  assert.equal(number(line(blank), "classifier score"), 1, line(blank));
+  assert.match(line(blank), /classes 1 /);
+  assert.match(line("real mnist test set"), /n 10000 /);
+
+  const labels = path.join(dir, "labels.idx");
+  fs.writeFileSync(labels, encodeIdx([3], new Uint8Array([1, 2, 3])));
+  const text = path.join(dir, "notes.txt");
+  fs.writeFileSync(text, "not an IDX file");
+  for (const [args, message] of [[[], /name at least one IDX image file/], [[labels], /expected images \[N, 28, 28\]/], [[text], /notes\.txt/], [[real, "--dataset", "cifar"], /--dataset must be/]] as const) {
+    const res = score(...args);
+    assert.equal(res.status, 2, `${args.join(" ")}: ${res.stderr}`);
+    assert.match(res.stderr, message);
+    assert.match(res.stderr, /usage: npm run score/);
+  }
 });
