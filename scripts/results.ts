@@ -120,9 +120,15 @@ const CHECKS: Record<string, () => Promise<Result[]>> = {
     const pick = (label: string, mixture: string, method: string) => results.filter((r) => r.job.label === label && r.job.mixture === mixture && r.job.method === method);
     const describe = (runs: gb.CollapseResult[]) =>
       `${runs.map((r) => r.final.modesCovered).join(", ")} modes; ${runs.map((r) => (100 * r.final.highQuality).toFixed(1)).join(", ")}% HQ; rKL ${runs.map((r) => r.final.reverseKL.toFixed(2)).join(", ")} (seeds ${seeds.join(", ")})`;
-    // The same runs' samples after discriminator rejection sampling with their own D (rejection.ts).
-    const rejected = (runs: gb.CollapseResult[]) => runs.map((r) => ({ ...r, final: r.rejection!.final }));
-    const kept = (runs: gb.CollapseResult[]) => `; kept ${runs.map((r) => (100 * r.rejection!.acceptance).toFixed(0)).join(", ")}% of draws`;
+    // The same runs' samples after discriminator rejection sampling with their own D (rejection.ts);
+    // a run whose rejection sampling failed fails the row, with the reason.
+    const rejectionRow = (id: string, what: string, runs: gb.CollapseResult[], target: string, good: (r: gb.ModeReport) => boolean): Result => {
+      const failed = runs.find((r) => !r.rejection);
+      if (failed) return { id, chapter: "05", what, value: `rejection sampling failed (seed ${failed.job.seed}): ${failed.rejectionError ?? "not run"}`, target, pass: false, seconds };
+      const rejected = runs.map((r) => ({ ...r, final: r.rejection!.final }));
+      const kept = `; kept ${runs.map((r) => (100 * r.rejection!.acceptance).toFixed(0)).join(", ")}% of draws`;
+      return { id, chapter: "05", what, value: describe(rejected) + kept, target, pass: rejected.every((r) => good(r.final)), seconds };
+    };
     const vanilla = pick("collapse", "ring", "vanilla");
     const rows: Result[] = [
       { id: "collapse-vanilla", chapter: "05", what: "collapse setting, ring: plain GAN", value: describe(vanilla), target: "<= 4 of 8 modes, every seed", pass: vanilla.every((r) => r.final.modesCovered <= 4), seconds },
@@ -132,11 +138,15 @@ const CHECKS: Record<string, () => Promise<Result[]>> = {
     }
     const ring = pick("quality", "ring", "pacgan");
     const grid = pick("quality", "grid", "pacgan");
+    const ringTarget = "8 of 8 and >= 90% HQ, every seed";
+    const ringGood = (r: gb.ModeReport) => r.modesCovered === 8 && r.highQuality >= 0.9;
+    const gridTarget = ">= 24 of 25 and >= 85% HQ, every seed";
+    const gridGood = (r: gb.ModeReport) => r.modesCovered >= 24 && r.highQuality >= 0.85;
     rows.push(
-      { id: "quality-ring", chapter: "05", what: "quality setting, ring: PacGAN2", value: describe(ring), target: "8 of 8 and >= 90% HQ, every seed", pass: ring.every((r) => r.final.modesCovered === 8 && r.final.highQuality >= 0.9), seconds },
-      { id: "quality-grid", chapter: "05", what: `quality setting (${stepsOverride ?? gb.QUALITY_GRID_STEPS} steps), grid: PacGAN4`, value: describe(grid), target: ">= 24 of 25 and >= 85% HQ, every seed", pass: grid.every((r) => r.final.modesCovered >= 24 && r.final.highQuality >= 0.85), seconds },
-      { id: "quality-ring-rejection", chapter: "05", what: "the same ring runs + rejection sampling by their D", value: describe(rejected(ring)) + kept(ring), target: "8 of 8 and >= 90% HQ, every seed", pass: rejected(ring).every((r) => r.final.modesCovered === 8 && r.final.highQuality >= 0.9), seconds },
-      { id: "quality-grid-rejection", chapter: "05", what: "the same grid runs + rejection sampling by their D", value: describe(rejected(grid)) + kept(grid), target: ">= 24 of 25 and >= 85% HQ, every seed", pass: rejected(grid).every((r) => r.final.modesCovered >= 24 && r.final.highQuality >= 0.85), seconds },
+      { id: "quality-ring", chapter: "05", what: "quality setting, ring: PacGAN2", value: describe(ring), target: ringTarget, pass: ring.every((r) => ringGood(r.final)), seconds },
+      { id: "quality-grid", chapter: "05", what: `quality setting (${stepsOverride ?? gb.QUALITY_GRID_STEPS} steps), grid: PacGAN4`, value: describe(grid), target: gridTarget, pass: grid.every((r) => gridGood(r.final)), seconds },
+      rejectionRow("quality-ring-rejection", "the same ring runs + rejection sampling by their D", ring, ringTarget, ringGood),
+      rejectionRow("quality-grid-rejection", "the same grid runs + rejection sampling by their D", grid, gridTarget, gridGood),
     );
     return rows;
   },

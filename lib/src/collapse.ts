@@ -95,6 +95,11 @@ export interface CollapseResult {
   samples: number[];
   /** With `job.rejection`: the coverage of 2,500 samples kept by rejection sampling, the share kept, and the samples. */
   rejection?: { final: ModeReport; acceptance: number; samples: number[] };
+  /**
+   * With `job.rejection`, when rejection sampling could not keep enough samples (a D so sharp that it
+   * rejects almost every draw): why. The run's own results above are kept either way.
+   */
+  rejectionError?: string;
   seconds: number;
 }
 
@@ -244,11 +249,16 @@ export async function runCollapse(job: CollapseJob, onProgress?: (point: Coverag
     await trainer.train(recipe.steps, { progress: "none", every, onStep: (t) => record(t.step) });
     if (timeline.at(-1)!.step !== trainer.step) record(trainer.step);
     let rejection: CollapseResult["rejection"];
+    let rejectionError: string | undefined;
     if (job.rejection) {
-      const drawn = rejectionSample(trainer.samplingGan, discriminatorScore(recipe.gan, data, packSize(job), job.seed), setting.samples, { seed: job.seed });
-      const values = drawn.samples.dataSync() as Float32Array;
-      drawn.samples.dispose();
-      rejection = { final: modeCoverage(values, mixture), acceptance: drawn.acceptance, samples: roundedPoints(values) };
+      try {
+        const drawn = rejectionSample(trainer.samplingGan, discriminatorScore(recipe.gan, data, packSize(job), job.seed), setting.samples, { seed: job.seed });
+        const values = drawn.samples.dataSync() as Float32Array;
+        drawn.samples.dispose();
+        rejection = { final: modeCoverage(values, mixture), acceptance: drawn.acceptance, samples: roundedPoints(values) };
+      } catch (error) {
+        rejectionError = (error as Error).message; // the trained run is still worth returning
+      }
     }
     return {
       job: { mixture: job.mixture, method: job.method, seed: job.seed, steps: recipe.steps, every, setting: job.setting, label: jobLabel(job) },
@@ -257,6 +267,7 @@ export async function runCollapse(job: CollapseJob, onProgress?: (point: Coverag
       frames,
       samples: roundedPoints(last!.values),
       rejection,
+      rejectionError,
       seconds: (Date.now() - started) / 1000,
     };
   } finally {
@@ -402,6 +413,7 @@ export function coverageHeatmapFigure(result: CollapseResult, title?: string): P
  */
 export function rejectionFigure(result: CollapseResult, title?: string): PlotlyFigure {
   const { rejection, job } = result;
+  if (result.rejectionError) throw new Error(`rejectionFigure: this run's rejection sampling failed: ${result.rejectionError}`);
   if (!rejection) throw new Error("rejectionFigure needs a run made with rejection: true");
   const mixture = toyMixture(job.mixture);
   const panel = (values: number[], axis: "" | "2", name: string, color: string) => ({
