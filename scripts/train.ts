@@ -5,27 +5,45 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as GB from "../lib/src/index";
 
-const MODELS: Record<string, string> = {
-  vanilla: "chapter 03: MLP GAN on MNIST",
-  dcgan: "chapter 04: DCGAN on MNIST",
-  "dcgan-fashion": "chapter 04: DCGAN on Fashion-MNIST",
-  conditional: "chapter 06: conditional DCGAN on MNIST (labels as channels)",
-  acgan: "chapter 06: ACGAN (auxiliary classifier) on MNIST",
-  ring: "chapter 03: MLP GAN on the ring of 8 Gaussians",
-  "ring-pacgan": "chapter 05, quality setting: ring GAN with PacGAN (2 packed samples)",
-  "ring-minibatch-std": "chapter 05, quality setting: ring GAN with a minibatch standard deviation feature",
-  "ring-unrolled": "chapter 05, quality setting: ring GAN with 5 unrolled discriminator steps",
-  "ring-wgan-gp": "chapter 05, quality setting: ring GAN with the WGAN-GP loss",
+/**
+ * The models: what each is, its data, and its chapter's recipe for a run of `steps` generator steps
+ * (undefined: the chapter's full run), so learning-rate drops fall at the same share of a longer run.
+ */
+interface Model {
+  about: string;
+  data: GB.DatasetName | "ring";
+  recipe: (gb: typeof GB, seed: number, steps?: number) => GB.Recipe;
+}
+
+/** Chapter 05's fix `method` on the ring, in its quality setting. */
+const ringFix = (method: GB.CollapseMethod, about: string): Model => ({
+  about: `chapter 05, quality setting: ring GAN with ${about}`,
+  data: "ring",
+  recipe: (gb, seed, steps) => gb.collapseRecipe({ mixture: "ring", method, seed, steps, setting: gb.QUALITY_SETTING }),
+});
+
+const MODELS: Record<string, Model> = {
+  vanilla: { about: "chapter 03: MLP GAN on MNIST", data: "mnist", recipe: (gb, seed, steps) => gb.vanillaMnist(seed, steps) },
+  dcgan: { about: "chapter 04: DCGAN on MNIST", data: "mnist", recipe: (gb, seed, steps) => gb.dcgan(seed, steps) },
+  "dcgan-fashion": { about: "chapter 04: DCGAN on Fashion-MNIST", data: "fashion-mnist", recipe: (gb, seed, steps) => gb.dcgan(seed, steps) },
+  conditional: { about: "chapter 06: conditional DCGAN on MNIST (labels as channels)", data: "mnist", recipe: (gb, seed, steps) => gb.conditionalDcgan(seed, steps) },
+  acgan: { about: "chapter 06: ACGAN (auxiliary classifier) on MNIST", data: "mnist", recipe: (gb, seed, steps) => gb.acgan(seed, steps) },
+  ring: { about: "chapter 03: MLP GAN on the ring of 8 Gaussians", data: "ring", recipe: (gb, seed) => gb.vanillaRing(seed) },
+  "ring-pacgan": ringFix("pacgan", "PacGAN (2 packed samples)"),
+  "ring-minibatch-std": ringFix("minibatch-std", "a minibatch standard deviation feature"),
+  "ring-unrolled": ringFix("unrolled", "5 unrolled discriminator steps"),
+  "ring-wgan-gp": ringFix("wgan-gp", "the WGAN-GP loss"),
 };
 
 const HELP = `usage: npm run train -- <model> [options]
 
 models:
-${Object.entries(MODELS).map(([m, d]) => `  ${m.padEnd(20)} ${d}`).join("\n")}
+${Object.entries(MODELS).map(([m, d]) => `  ${m.padEnd(20)} ${d.about}`).join("\n")}
 
 options:
   --out DIR            output folder (default runs/<model>); must not exist unless --resume
-  --steps N            generator steps (default: the chapter's full run)
+  --steps N            generator steps (default: the chapter's full run; learning-rate drops
+                       fall at the same share of the run)
   --seed S             seed (default 0); seeded runs on the same backend repeat exactly
   --backend NAME       tensorflow | wasm | cpu (default: the fastest that loads)
   --checkpoint-every N steps between checkpoints and sample grids (default: one epoch of data)
@@ -100,46 +118,19 @@ async function main(): Promise<void> {
   const gb = await import("../lib/src/index");
   const { tf } = gb;
   const env = await gb.ready();
-  console.log(`${args.model} (${MODELS[args.model]}) on ${env.backend}, output in ${args.out}`);
+  console.log(`${args.model} (${MODELS[args.model].about}) on ${env.backend}, output in ${args.out}`);
 
   // Data and recipe
   const quick = gb.isQuick();
-  let data: GB.tf.Tensor;
+  const model = MODELS[args.model];
+  const recipe = model.recipe(gb, args.seed, args.steps);
   let labels: Uint8Array | undefined;
-  let recipe: GB.Recipe;
-  const images = async (name: GB.DatasetName) => {
-    const ds = await gb.loadDataset(name, { split: "train", limit: quick ? 3000 : undefined });
+  let data: GB.tf.Tensor;
+  if (model.data === "ring") data = gb.toyData(gb.RING, args.seed);
+  else {
+    const ds = await gb.loadDataset(model.data, { split: "train", limit: quick ? 3000 : undefined });
     labels = ds.labels;
-    return gb.imagesToTensor(ds);
-  };
-  switch (args.model) {
-    case "vanilla":
-      data = await images("mnist");
-      recipe = gb.vanillaMnist(args.seed);
-      break;
-    case "dcgan":
-      data = await images("mnist");
-      recipe = gb.dcgan(args.seed);
-      break;
-    case "dcgan-fashion":
-      data = await images("fashion-mnist");
-      recipe = gb.dcgan(args.seed);
-      break;
-    case "conditional":
-      data = await images("mnist");
-      recipe = gb.conditionalDcgan(args.seed);
-      break;
-    case "acgan":
-      data = await images("mnist");
-      recipe = gb.acgan(args.seed);
-      break;
-    case "ring":
-      data = gb.toyData(gb.RING, args.seed);
-      recipe = gb.vanillaRing(args.seed);
-      break;
-    default: // ring-<method>: chapter 05's fix in its quality setting
-      data = gb.toyData(gb.RING, args.seed);
-      recipe = gb.collapseRecipe({ mixture: "ring", method: args.model.slice("ring-".length) as GB.CollapseMethod, seed: args.seed, setting: gb.QUALITY_SETTING });
+    data = gb.imagesToTensor(ds);
   }
   const conditional = recipe.gan.classes !== undefined;
   const trainer = args.resume
