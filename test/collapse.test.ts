@@ -162,6 +162,17 @@ test("collapse runs give the same results on worker threads as here, and summari
   await assert.rejects(runCollapseJobs([{ mixture: "spiral" as never, method: "vanilla", seed: 0 }], { progress: "none" }), /Unknown toy mixture spiral/);
 });
 
+test("a run whose rejection sampling fails keeps its training results and says why", async () => {
+  // D trains at a huge rate against a G that barely moves: it rejects nearly every sample G draws.
+  const job: CollapseJob = { mixture: "grid", method: "vanilla", seed: 3, steps: 60, every: 30, rejection: true, setting: { latentDim: 4, hidden: [8], discriminatorHidden: [64, 64], batchSize: 32, learningRate: 0.3, generatorLearningRate: 1e-6, samples: 100 } };
+  const [run] = await runCollapseJobs([job], { workers: 0, progress: "none" });
+  assert.deepEqual(run.timeline.map((p) => p.step), [0, 30, 60]);
+  assert.equal(run.samples.length, 2 * 100, "the run's own samples are returned");
+  assert.equal(run.rejection, undefined);
+  assert.match(run.rejectionError ?? "", /fewer than the 100 asked for/);
+  assert.throws(() => rejectionFigure(run), /rejection sampling failed: rejectionSample: kept/);
+});
+
 test("a failing job on a worker rejects with its message", async () => {
   await assert.rejects(
     runCollapseJobs([{ mixture: "ring", method: "pacgan", seed: 0, steps: 2, setting: { batchSize: 33, latentDim: 2, hidden: [4], discriminatorHidden: [4] } }], { workers: 1, progress: "none" }),
