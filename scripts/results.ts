@@ -31,6 +31,11 @@ async function trainRecipe(recipe: gb.Recipe, data: gb.tf.Tensor, labels?: Array
   return trainer;
 }
 
+/** Reverse KL to 2 decimals; "∞" (as in chapter 05's table) for a run with no high-quality sample, which has no histogram over the modes. */
+function formatKL(value: number): string {
+  return Number.isFinite(value) ? value.toFixed(2) : "∞";
+}
+
 const CHECKS: Record<string, () => Promise<Result[]>> = {
   /** Chapter 03: the vanilla GAN on the ring of 8 covers at least 6 modes. */
   async ring() {
@@ -42,7 +47,7 @@ const CHECKS: Record<string, () => Promise<Result[]>> = {
     const r = gb.modeCoverage(samples, gb.RING);
     const seconds = (Date.now() - started) / 1000;
     return [
-      { id: "ring", chapter: "03", what: "ring of 8: modes covered (high-quality share, reverse KL)", value: `${r.modesCovered} of 8 (${(100 * r.highQuality).toFixed(1)}% HQ, rKL ${r.reverseKL.toFixed(2)})`, target: ">= 6 of 8", pass: r.modesCovered >= 6, seconds },
+      { id: "ring", chapter: "03", what: "ring of 8: modes covered (high-quality share, reverse KL)", value: `${r.modesCovered} of 8 (${(100 * r.highQuality).toFixed(1)}% HQ, rKL ${formatKL(r.reverseKL)})`, target: ">= 6 of 8", pass: r.modesCovered >= 6, seconds },
     ];
   },
 
@@ -119,7 +124,7 @@ const CHECKS: Record<string, () => Promise<Result[]>> = {
     const seconds = (Date.now() - started) / 1000;
     const pick = (label: string, mixture: string, method: string) => results.filter((r) => r.job.label === label && r.job.mixture === mixture && r.job.method === method);
     const describe = (runs: gb.CollapseResult[]) =>
-      `${runs.map((r) => r.final.modesCovered).join(", ")} modes; ${runs.map((r) => (100 * r.final.highQuality).toFixed(1)).join(", ")}% HQ; rKL ${runs.map((r) => r.final.reverseKL.toFixed(2)).join(", ")} (seeds ${seeds.join(", ")})`;
+      `${runs.map((r) => r.final.modesCovered).join(", ")} modes; ${runs.map((r) => (100 * r.final.highQuality).toFixed(1)).join(", ")}% HQ; rKL ${runs.map((r) => formatKL(r.final.reverseKL)).join(", ")} (seeds ${seeds.join(", ")})`;
     // The same runs' samples after discriminator rejection sampling with their own D (rejection.ts);
     // a run whose rejection sampling failed fails the row, with the reason.
     const rejectionRow = (id: string, what: string, runs: gb.CollapseResult[], target: string, good: (r: gb.ModeReport) => boolean): Result => {
