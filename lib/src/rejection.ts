@@ -11,6 +11,11 @@ import * as tf from "@tensorflow/tfjs";
 import { discriminate, generate, sampleNoise, trainableVariables, type Gan } from "./gan";
 import { makeRandom } from "./toy";
 
+/** Rejection sampling here draws G's samples without labels: a conditional GAN is refused by name. */
+function requireUnconditional(gan: Gan, caller: string): void {
+  if (gan.classes !== undefined) throw new Error(`${caller}: rejection sampling here is for unconditional GANs (gan.classes is set)`);
+}
+
 export interface CriticOptions {
   /** Real examples [N, ...dataShape]. */
   data: tf.Tensor;
@@ -27,13 +32,14 @@ export interface CriticOptions {
 
 /**
  * Trains `critic` to tell real examples from the frozen generator's samples (G in inference mode, as
- * it is sampled), with sigmoid cross-entropy; returns the last update's loss. A PacGAN's or a minibatch
- * GAN's own D judges several samples at once, so rejection uses a critic of its own: one sample at a
- * time, trained after G, the "calibration" step of the DRS paper. Unconditional GANs only.
+ * it is sampled), with sigmoid cross-entropy; returns the last update's loss. A minibatch-std GAN's own
+ * D judges batch statistics, not samples (a PacGAN's can still serve: {@link discriminatorScore}), so
+ * rejection uses a critic of its own there: one sample at a time, trained after G, the "calibration"
+ * step of the DRS paper. Unconditional GANs only.
  */
 export async function trainCritic(gan: Gan, options: CriticOptions): Promise<number> {
   const { data, critic, steps = 500, batchSize = 256, learningRate = 1e-3, seed = 0 } = options;
-  if (gan.classes !== undefined) throw new Error("trainCritic: rejection sampling here is for unconditional GANs (gan.classes is set)");
+  requireUnconditional(gan, "trainCritic");
   if (!Number.isInteger(steps) || steps <= 0) throw new Error(`trainCritic: steps must be a positive integer; got ${steps}`);
   if (!Number.isInteger(batchSize) || batchSize <= 0 || batchSize > data.shape[0]) {
     throw new Error(`trainCritic: batchSize must be a positive integer at most the data's ${data.shape[0]} examples; got ${batchSize}`);
@@ -81,7 +87,7 @@ export async function trainCritic(gan: Gan, options: CriticOptions): Promise<num
  * {@link trainCritic} instead.
  */
 export function discriminatorScore(gan: Gan, data: tf.Tensor, pack = 1, seed = 0): (samples: tf.Tensor) => tf.Tensor {
-  if (gan.classes !== undefined) throw new Error("discriminatorScore: rejection sampling here is for unconditional GANs (gan.classes is set)");
+  requireUnconditional(gan, "discriminatorScore");
   if (!Number.isInteger(pack) || pack < 1) throw new Error(`discriminatorScore: pack must be a whole number >= 1; got ${pack}`);
   if (pack === 1 && gan.prepare) throw new Error("discriminatorScore: this D sees batches through gan.prepare, so it has no verdict on one sample: train a critic of its own (trainCritic)");
   let call = 0;
@@ -127,7 +133,7 @@ export function rejectionSample(gan: Gan, critic: tf.LayersModel | ((samples: tf
   const score = typeof critic === "function" ? critic : (x: tf.Tensor) => critic.predict(x) as tf.Tensor;
   const { quantile = 1, seed = 0, batch = 2048 } = options;
   const maxDraws = options.maxDraws ?? 50 * n;
-  if (gan.classes !== undefined) throw new Error("rejectionSample: rejection sampling here is for unconditional GANs (gan.classes is set)");
+  requireUnconditional(gan, "rejectionSample");
   if (!Number.isInteger(n) || n <= 0) throw new Error(`rejectionSample: n must be a positive integer; got ${n}`);
   if (!(quantile > 0 && quantile <= 1)) throw new Error(`rejectionSample: quantile must be in (0, 1]; got ${quantile}`);
   const random = makeRandom(seed * 9173 + 11);
