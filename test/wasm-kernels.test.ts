@@ -135,6 +135,85 @@ test("conv2dTranspose forward and gradients on wasm equal the cpu backend's", as
   assert.deepEqual(failures, []);
 });
 
+/** y = conv2d(x, w) (through tf.fused.conv2d with a bias, as tf.layers.conv2d runs it); y, dL/dx, dL/dw. */
+async function fusedConvGrads(backend: string, c: Case) {
+  await tf.setBackend(backend);
+  return tf.tidy(() => {
+    const x = tf.tensor4d(values(c.batch * c.size[0] * c.size[1] * c.inChannels, 21), [c.batch, ...c.size, c.inChannels]);
+    const w = tf.tensor4d(values(c.kernel[0] * c.kernel[1] * c.inChannels * c.outChannels, 22), [...c.kernel, c.inChannels, c.outChannels]);
+    const bias = tf.tensor1d(values(c.outChannels, 23));
+    const f = (a: tf.Tensor, b: tf.Tensor) => tf.fused.conv2d({ x: a as tf.Tensor4D, filter: b as tf.Tensor4D, strides: c.strides, pad: c.pad, bias });
+    const y = f(x, w);
+    const r = tf.tensor(values(y.size, 24), y.shape);
+    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => f(a, b).mul(r).sum())([x, w]);
+    return { y, dx, dw };
+  });
+}
+
+/** A seeded generator of integers in [lo, hi] (its own LCG, so the search is the same on every run). */
+function integers(seed: number): (lo: number, hi: number) => number {
+  let s = seed >>> 0;
+  return (lo, hi) => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return lo + ((s >>> 8) % (hi - lo + 1));
+  };
+}
+
+/**
+ * Random convolutions of every kind tf.layers.conv2d and conv2dTranspose accept: kernels 1-5 per
+ * axis, strides 1-3 per axis (often unequal), same / valid / explicit padding, sizes from the kernel
+ * up (odd ones included), batch 1-3, channels 1-8.
+ */
+function randomCases(count: number, seed: number): (Case & { outSize: [number, number] })[] {
+  const int = integers(seed);
+  const out: (Case & { outSize: [number, number] })[] = [];
+  while (out.length < count) {
+    const kernel: [number, number] = [int(1, 5), int(1, 5)];
+    const strides: [number, number] = [int(1, 3), int(1, 3)];
+    const size: [number, number] = [kernel[0] + int(0, 8), kernel[1] + int(0, 8)];
+    const kind = int(0, 2);
+    const pad: Pad = kind === 0 ? "same" : kind === 1 ? "valid" : [[0, 0], [int(0, kernel[0] - 1), int(0, kernel[0] - 1)], [int(0, kernel[1] - 1), int(0, kernel[1] - 1)], [0, 0]];
+    // conv2dTranspose's output size: the input of the forward conv that maps it back to `size`.
+    const outSize = [0, 1].map((a) =>
+      pad === "same" ? size[a] * strides[a] : pad === "valid" ? (size[a] - 1) * strides[a] + kernel[a] : (size[a] - 1) * strides[a] + kernel[a] - pad[a + 1][0] - pad[a + 1][1],
+    ) as [number, number];
+    if (outSize[0] < 1 || outSize[1] < 1) continue;
+    out.push({ batch: int(1, 3), size, inChannels: int(1, 8), outChannels: int(1, 8), kernel, strides, pad, outSize });
+  }
+  return out;
+}
+
+test("random search: conv2d, fused conv2d and conv2dTranspose on wasm equal the cpu backend (forward and both gradients, 240 shapes)", async () => {
+  const failures: string[] = [];
+  const named: (Case & { outSize: [number, number] })[] = [
+    // The wasm backend's stock conv2d gave zeros here (same padding, unequal strides).
+    { batch: 1, size: [5, 4], inChannels: 1, outChannels: 1, kernel: [2, 1], strides: [1, 2], pad: "same", outSize: [5, 8] },
+    // A transposed conv whose gradients came out all zeros the same way.
+    { batch: 3, size: [9, 2], inChannels: 8, outChannels: 3, kernel: [1, 2], strides: [3, 1], pad: "same", outSize: [27, 2] },
+  ];
+  const all = [...named, ...randomCases(240, 2026)];
+  for (const c of all) {
+    for (const [what, run] of [["conv2d", fusedConvGrads], ["conv2dTranspose", transposeGrads]] as const) {
+      const cpu = read(await run("cpu", c));
+      const wasm = read(await run("wasm", c));
+      for (const key of ["y", "dx", "dw"] as const) {
+        const err = relativeError(cpu[key], wasm[key]);
+        if (!(err < TOLERANCE)) failures.push(`${what} ${key}: relative error ${err.toExponential(2)} for ${JSON.stringify(c)}`);
+      }
+    }
+  }
+  assert.deepEqual(failures.slice(0, 10), [], `${failures.length} of ${all.length * 6} comparisons differ`);
+});
+
+test("the named unequal-stride example gives the cpu backend's numbers on wasm", async () => {
+  await tf.setBackend("wasm");
+  const x = tf.tensor4d(Array.from({ length: 20 }, (_, i) => i + 1), [1, 5, 4, 1]);
+  const f = tf.ones([2, 1, 1, 1]) as tf.Tensor4D;
+  const y = read({ y: tf.conv2d(x, f, [1, 2], "same") }).y;
+  assert.deepEqual(Array.from(y), [6, 10, 14, 18, 22, 26, 30, 34, 17, 19]); // rows i and i+1 of columns 0 and 2
+  tf.dispose([x, f]);
+});
+
 test("matMul with transposed operands on wasm equals the cpu backend's", async () => {
   const failures: string[] = [];
   const shapes: [number[], number[]][] = [

@@ -15,6 +15,10 @@
  *   out channels swapped). The phases are interleaved back with a transpose. No multiply is spent
  *   on the zeros a dilated dy would hold.
  * - BatchMatMul with a transposed operand: transposed first, then multiplied at full speed.
+ * - Conv2D and FusedConv2D with `same` padding: the stock kernels hand XNNPACK TensorFlow's "same"
+ *   flag, which returns zeros for some shapes with unequal strides (x [1, 5, 4, 1], filter
+ *   [2, 1, 1, 1], strides [1, 2] gives 0, 0, ... where the cpu backend gives 6, 10, ...). They are
+ *   wrapped to pass the same padding as explicit numbers, which XNNPACK gets right for every shape.
  *
  * Kernels call the wasm backend's own kernels directly (not tf ops, which would record on the
  * gradient tape) and free every intermediate with `disposeData`.
@@ -235,12 +239,43 @@ export function batchMatMul(args: { inputs: tf.NamedTensorInfoMap; backend: tf.K
   return out;
 }
 
+/**
+ * Conv2D / FusedConv2D with `pad: "same"` rewritten as the equivalent explicit padding (see the
+ * header: the stock kernels' "same" path is wrong for some unequal strides). Other paddings and
+ * every other attribute go through unchanged.
+ */
+function explicitSamePadding(name: "Conv2D" | "FusedConv2D"): tf.KernelFunc {
+  return (args) => {
+    const base = stock[name]!.kernelFunc;
+    const attrs = args.attrs as Attrs;
+    if (attrs.pad !== "same") return base(args);
+    const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
+    const dataFormat = (attrs.dataFormat as string) ?? "NHWC";
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filter.shape as [number, number, number, number],
+      attrs.strides as [number, number],
+      (attrs.dilations as [number, number] | undefined) ?? 1,
+      "same",
+      undefined,
+      false,
+      tf.backend_util.convertConv2DDataFormat(dataFormat as "NHWC" | "NCHW"),
+    );
+    const { top, bottom, left, right } = info.padInfo;
+    const pad: tf.backend_util.ExplicitPadding = dataFormat === "NHWC" ? explicitPad(top, bottom, left, right) : [[0, 0], [0, 0], [top, bottom], [left, right]];
+    return base({ ...args, attrs: { ...args.attrs, pad } as tf.NamedAttrMap });
+  };
+}
+
+const conv2D = explicitSamePadding("Conv2D");
+const fusedConv2D = explicitSamePadding("FusedConv2D");
+
 /** The kernels ganbook adds or replaces on the wasm backend. */
-export const WASM_TRAINING_KERNELS = ["Conv2DBackpropFilter", "Conv2DBackpropInput", "BatchMatMul"] as const;
+export const WASM_TRAINING_KERNELS = ["Conv2DBackpropFilter", "Conv2DBackpropInput", "BatchMatMul", "Conv2D", "FusedConv2D"] as const;
 
 /**
  * Registers ganbook's training kernels for the wasm backend (adding Conv2DBackpropFilter, replacing
- * the slow stock Conv2DBackpropInput and wrapping BatchMatMul). Called automatically when ganbook
+ * the slow stock Conv2DBackpropInput, wrapping BatchMatMul, and Conv2D / FusedConv2D for `same`). Called automatically when ganbook
  * selects wasm; safe to call again. Returns the kernel names.
  */
 export function registerWasmTrainingKernels(): string[] {
@@ -248,6 +283,8 @@ export function registerWasmTrainingKernels(): string[] {
     Conv2DBackpropFilter: conv2DBackpropFilter as unknown as tf.KernelFunc,
     Conv2DBackpropInput: conv2DBackpropInput as unknown as tf.KernelFunc,
     BatchMatMul: batchMatMul as unknown as tf.KernelFunc,
+    Conv2D: conv2D,
+    FusedConv2D: fusedConv2D,
   };
   for (const name of WASM_TRAINING_KERNELS) {
     const existing = tf.getKernel(name, "wasm");
