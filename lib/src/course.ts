@@ -29,6 +29,8 @@ export async function setup(): Promise<BackendReport> {
     `|---|---|`,
     `| backend | **${report.backend}** — ${report.reason} |`,
     ...report.skipped.map((s) => `| skipped ${s.backend} | ${s.error.replace(/\|/g, "\\|")} |`),
+    `| check | ${report.check} |`,
+    ...report.notes.map((note) => `| note | ${note} |`),
     ...(report.extraKernels.length ? [`| ganbook kernels | ${report.extraKernels.join(", ")} |`] : []),
     ...Object.entries(report.versions).map(([k, v]) => `| ${k} | ${v} |`),
     `| mode | ${isQuick() ? "quick (GANBOOK_QUICK=1): small data, few steps" : "full"} |`,
