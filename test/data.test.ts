@@ -80,6 +80,13 @@ test("a file with the right length but wrong bytes fails its SHA-256 check", asy
   await assert.rejects(loadDataset("mnist", { split: "test", sources: [dir] }), /has SHA-256 [0-9a-f]{64}, expected 0fa7898d/);
 });
 
+test("an unknown split, dataset or limit is an error saying what to use", async () => {
+  await assert.rejects(loadMnist({ split: "validation" as "train" }), /split must be "train" or "test"; got "validation"\. mnist has no other split/);
+  await assert.rejects(loadFashionMnist({ split: "Train" as "train", download: false }), /split must be "train" or "test"; got "Train"/);
+  await assert.rejects(loadDataset("cifar10" as "mnist"), /Unknown dataset "cifar10": choose "mnist" or "fashion-mnist"/);
+  for (const limit of [0, -5, 2.5, NaN]) await assert.rejects(loadMnist({ limit }), /limit must be a positive whole number of examples/);
+});
+
 test("a missing dataset is an error listing every source tried", async () => {
   const a = tempDir();
   const b = tempDir();

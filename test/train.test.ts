@@ -6,8 +6,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ready, tf } from "../lib/src/index";
 import { appendMinibatchStd, bceWithLogits, discriminatorLoss, discriminatorStep, generatorLoss, generatorStep, gradientPenalty, packSamples, type Gan } from "../lib/src/gan";
-import { buildMlpDiscriminator, buildMlpGenerator } from "../lib/src/models";
-import { GanTrainer, type TrainerOptions } from "../lib/src/train";
+import { buildDcganGenerator, buildMlpDiscriminator, buildMlpGenerator } from "../lib/src/models";
+import { GanTrainer, generatorOutputRange, type TrainerOptions } from "../lib/src/train";
 import { fileHandler, hasCheckpoint, readCheckpoint } from "../lib/src/checkpoint";
 import { ring8, sampleMixture } from "../lib/src/toy";
 import { tempDir } from "./helpers";
@@ -101,12 +101,30 @@ test("bad input is a clear error before any training starts", () => {
     [{ dSteps: 0 }, /dSteps must be a positive integer/],
     [{ unrolledSteps: -1 }, /unrolledSteps must be a whole number >= 0/],
     [(o) => ({ ...o, gan: { ...o.gan, prepare: packSamples(2) } }), /discriminator takes \[,2\] but is given samples shaped \[8,4\] \(after the GAN's prepare view\)/],
+    // Data a bounded generator could never produce: pixels in 0..255 for tanh, [-1, 1] for sigmoid.
+    [(o) => ({ ...o, data: tf.fill([64, 2], 255).mul(tf.randomUniform([64, 2], 0, 1, "float32", 4)), gan: { ...o.gan, generator: buildMlpGenerator({ latentDim: 3, dataShape: [2], hidden: [8], outputActivation: "tanh" }) } }),
+      /The data lie in \[[0-9.]+, [0-9.]+\], but the generator ends in tanh, whose samples lie in \[-1, 1\].*0\.\.255 are the usual cause.*imagesToTensor\(images\)/],
+    [(o) => ({ ...o, data: tf.fill([64, 2], -0.5), gan: { ...o.gan, generator: buildMlpGenerator({ latentDim: 3, dataShape: [2], hidden: [8], outputActivation: "sigmoid" }) } }),
+      /The data lie in \[-0\.5, -0\.5\], but the generator ends in sigmoid, whose samples lie in \[0, 1\].*range: "unit"/],
   ];
   for (const [change, message] of cases) {
     const options = typeof change === "function" ? change(base()) : { ...base(), ...change };
     assert.throws(() => new GanTrainer(options), message);
   }
   data.dispose();
+});
+
+test("the data-range check reads the generator's output activation and lets fitting data through", () => {
+  const tanh = buildMlpGenerator({ latentDim: 3, dataShape: [2], hidden: [8], outputActivation: "tanh" });
+  assert.deepEqual(generatorOutputRange(tanh), { activation: "tanh", range: [-1, 1] });
+  assert.deepEqual(generatorOutputRange(buildDcganGenerator({ latentDim: 4, width: 4 })), { activation: "tanh", range: [-1, 1] });
+  assert.equal(generatorOutputRange(toyGan().generator), undefined, "a linear output is unbounded");
+  const disc = buildMlpDiscriminator({ dataShape: [2], hidden: [8] });
+  const inRange = tf.randomUniform([32, 2], -1, 1, "float32", 5);
+  const big = tf.randomUniform([32, 2], 0, 255, "float32", 6);
+  new GanTrainer({ gan: { generator: tanh, discriminator: disc, latentDim: 3 }, data: inRange, batchSize: 8 }).dispose();
+  new GanTrainer({ gan: toyGan(), data: big, batchSize: 8 }).dispose(); // linear G: any range
+  tf.dispose([inRange, big]);
 });
 
 // A huge learning rate blows the discriminator up within a few steps (seeded: the same step every run).

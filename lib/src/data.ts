@@ -185,7 +185,17 @@ function readVerified(name: DatasetName, base: string, file: string, gz = file.e
  * missing, truncated or corrupt, and listing every source tried when none has the dataset.
  */
 export async function loadDataset(name: DatasetName, options: LoadOptions = {}): Promise<LabeledImages> {
+  if (name !== "mnist" && name !== "fashion-mnist") throw new Error(`Unknown dataset ${JSON.stringify(name)}: choose "mnist" or "fashion-mnist"`);
   const split = options.split ?? "train";
+  if (split !== "train" && split !== "test") {
+    throw new Error(
+      `split must be "train" or "test"; got ${JSON.stringify(options.split)}. ${name} has no other split: ` +
+        `to validate, hold out part of "train" yourself (or use "test").`,
+    );
+  }
+  if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit > 0)) {
+    throw new Error(`limit must be a positive whole number of examples; got ${options.limit}`);
+  }
   const sources = options.sources ?? defaultSources(name);
   const bases = [fileBase(split, "images"), fileBase(split, "labels")];
   let dir = sources.find((d) => bases.every((b) => findFile(d, b)));

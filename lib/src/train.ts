@@ -203,6 +203,34 @@ export function validateTrainerOptions(o: TrainerOptions): void {
   if (data.dtype !== "float32") throw new Error(`The data must be float32; got ${data.dtype}`);
   const bad = tf.tidy(() => tf.logicalNot(tf.all(tf.isFinite(data))).dataSync()[0]);
   if (bad) throw new Error("The data contains NaN or Infinity: clean it (or check how it was scaled) before training.");
+  checkDataRange(gan.generator, data);
+}
+
+/** The range a generator's samples lie in, read from its output layer's activation (undefined: unbounded). */
+export function generatorOutputRange(generator: tf.LayersModel): { activation: string; range: [number, number] } | undefined {
+  const layer = generator.outputs[0].sourceLayer as tf.layers.Layer;
+  const activation = String((layer.getConfig() as { activation?: unknown }).activation ?? "linear");
+  if (activation === "tanh") return { activation, range: [-1, 1] };
+  if (activation === "sigmoid") return { activation, range: [0, 1] };
+  return undefined;
+}
+
+/**
+ * Refuses data a bounded generator could never produce: images in 0..255 for a tanh generator (the
+ * most common slip) would leave D an easy win forever. 1e-3 of slack lets rounded data through.
+ */
+function checkDataRange(generator: tf.LayersModel, data: tf.Tensor): void {
+  const bounded = generatorOutputRange(generator);
+  if (!bounded) return;
+  const [lo, hi] = tf.tidy(() => [tf.min(data).dataSync()[0], tf.max(data).dataSync()[0]]);
+  const [min, max] = bounded.range;
+  if (lo >= min - 1e-3 && hi <= max + 1e-3) return;
+  const scale = bounded.activation === "tanh" ? "imagesToTensor(images) (pixel / 127.5 - 1)" : 'imagesToTensor(images, { range: "unit" }) (pixel / 255)';
+  throw new Error(
+    `The data lie in [${lo}, ${hi}], but the generator ends in ${bounded.activation}, whose samples lie in [${min}, ${max}]: ` +
+      `it could never produce them${hi > 2 ? " (images in 0..255 are the usual cause)" : ""}. Scale the data to [${min}, ${max}], ` +
+      `as ${scale} does for MNIST-style images, or (x - min) / (max - min) * ${max - min} + ${min} for your own.`,
+  );
 }
 
 /**
