@@ -1,6 +1,7 @@
 """Executes notebooks through Jupyter's own machinery (nbclient) with the repo's tslab kernelspec.
 
-Usage: run_notebooks.py [--out DIR] [--timeout SECONDS] [notebook.ipynb ...]   (default: notebooks/*.ipynb)
+Usage: run_notebooks.py [--out DIR] [--timeout SECONDS] [--kernel NAME] [notebook.ipynb ...]   (default: notebooks/*.ipynb,
+kernel ganbook-ts: the repo's kernelspec; test/own-project.test.ts names another)
 
 Each notebook runs in a fresh kernel, one at a time; a failing notebook does not stop the others.
 For each failure it prints the notebook, the failing cell's source and the cell's stderr, where tslab
@@ -58,12 +59,12 @@ def indent(text, prefix="    "):
     return "\n".join(prefix + line for line in str(text).rstrip().splitlines()) or prefix + "(empty)"
 
 
-def run_notebook(path, out_dir, timeout):
+def run_notebook(path, out_dir, timeout, kernel=KERNEL):
     """Runs one notebook; returns a list of problems (empty when it passed)."""
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
         nb,
-        kernel_name=KERNEL,
+        kernel_name=kernel,
         timeout=timeout,
         resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}},
     )
@@ -110,18 +111,19 @@ def main():
     parser.add_argument("notebooks", nargs="*")
     parser.add_argument("--out", default=os.path.join(REPO, "build", "notebooks"))
     parser.add_argument("--timeout", type=int, default=int(os.environ.get("GANBOOK_CELL_TIMEOUT", "900")))
+    parser.add_argument("--kernel", default=KERNEL)
     args = parser.parse_args()
     paths = args.notebooks or sorted(glob.glob(os.path.join(REPO, "notebooks", "*.ipynb")))
     if not paths:
         print("no notebooks found", file=sys.stderr)
         return 1
     mode = "quick" if os.environ.get("GANBOOK_QUICK", "") not in ("", "0", "false") else "full"
-    print(f"Running {len(paths)} notebook(s) through Jupyter (kernel {KERNEL}, {mode} mode)", flush=True)
+    print(f"Running {len(paths)} notebook(s) through Jupyter (kernel {args.kernel}, {mode} mode)", flush=True)
     failed = []
     for path in paths:
-        name = os.path.relpath(path, REPO)
+        name = os.path.relpath(path, REPO) if os.path.abspath(path).startswith(REPO + os.sep) else path
         start = time.time()
-        problems = run_notebook(path, args.out, args.timeout)
+        problems = run_notebook(path, args.out, args.timeout, args.kernel)
         took = time.time() - start
         status = "ok" if not problems else "FAIL"
         print(f"{status:4} {name} ({took:.1f} s)", flush=True)
@@ -132,7 +134,7 @@ def main():
     passed = len(paths) - len(failed)
     if failed:
         print("failed notebooks: " + ", ".join(failed))
-    print(f"executed copies in {os.path.relpath(args.out, REPO)}/")
+    print(f"executed copies in {args.out}/")
     print(f"notebooks: {passed} passed, {len(failed)} failed")
     return 1 if failed else 0
 
