@@ -27,6 +27,9 @@ export function findPython(modules) {
 }
 
 export const INSTALL_HELP = `No Jupyter was found. Install one of:
-  JupyterLab (any OS):       python3 -m pip install jupyterlab
+  JupyterLab with pipx (any OS):    pipx install --include-deps jupyterlab   (Debian/Ubuntu: sudo apt-get install pipx; pipx ensurepath)
+  JupyterLab in a virtual env:      python3 -m venv ~/.venvs/jupyter && ~/.venvs/jupyter/bin/pip install jupyterlab
+                                    then put ~/.venvs/jupyter/bin on PATH (plain "pip install" is refused on
+                                    Debian 12, Ubuntu 23.04+ and other systems whose Python is externally managed)
   Classic Notebook (Debian/Ubuntu): sudo apt-get install jupyter-notebook
 then run npm start again.`;

@@ -20,4 +20,4 @@ fs.writeFileSync(path.join(dir, "kernel.json"), JSON.stringify(spec, null, 2) + 
 const r = spawnSync("jupyter", ["kernelspec", "install", "--user", "--replace", "--name", KERNEL_NAME, dir], { stdio: "inherit" });
 fs.rmSync(dir, { recursive: true, force: true });
 if (r.status !== 0) process.exit(r.status ?? 1);
-console.log(`Installed kernel "${spec.display_name}" (${KERNEL_NAME}) for this user, pointing at ${REPO}.`);
+console.log(`Installed kernel "${spec.display_name}" (${KERNEL_NAME}) for this user, pointing at ${REPO} and at Node ${process.version} (${process.execPath}): run it again after you move this folder or switch Node versions.`);
