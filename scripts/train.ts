@@ -1,7 +1,9 @@
 // npm run train -- <model> [options]: the course's GANs from a terminal, with a progress line,
 // per-epoch checkpoints and sample grids in an output folder, resume, and a clean stop on Ctrl-C.
 // Run `npm run train -- --help` for the models and options.
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import type * as GB from "../lib/src/index";
 
@@ -11,15 +13,15 @@ import type * as GB from "../lib/src/index";
  */
 interface Model {
   about: string;
-  data: GB.DatasetName | "ring";
+  data: GB.DatasetName | GB.ToyMixtureName;
   recipe: (gb: typeof GB, seed: number, steps?: number) => GB.Recipe;
 }
 
-/** Chapter 05's fix `method` on the ring, in its quality setting. */
-const ringFix = (method: GB.CollapseMethod, about: string): Model => ({
-  about: `chapter 05, quality setting: ring GAN with ${about}`,
-  data: "ring",
-  recipe: (gb, seed, steps) => gb.collapseRecipe({ mixture: "ring", method, seed, steps, setting: gb.QUALITY_SETTING }),
+/** Chapter 05's fix `method` on the ring (or the grid), in its quality setting. */
+const ringFix = (method: GB.CollapseMethod, about: string, mixture: GB.ToyMixtureName = "ring"): Model => ({
+  about: `chapter 05, quality setting: ${mixture} GAN with ${about}`,
+  data: mixture,
+  recipe: (gb, seed, steps) => gb.collapseRecipe({ mixture, method, seed, steps, setting: gb.QUALITY_SETTING }),
 });
 
 const MODELS: Record<string, Model> = {
@@ -28,11 +30,13 @@ const MODELS: Record<string, Model> = {
   "dcgan-fashion": { about: "chapter 04: DCGAN on Fashion-MNIST", data: "fashion-mnist", recipe: (gb, seed, steps) => gb.dcgan(seed, steps) },
   conditional: { about: "chapter 06: conditional DCGAN on MNIST (labels as channels)", data: "mnist", recipe: (gb, seed, steps) => gb.conditionalDcgan(seed, steps) },
   acgan: { about: "chapter 06: ACGAN (auxiliary classifier) on MNIST", data: "mnist", recipe: (gb, seed, steps) => gb.acgan(seed, steps) },
+  "acgan-fashion": { about: "chapter 06: ACGAN on Fashion-MNIST", data: "fashion-mnist", recipe: (gb, seed, steps) => gb.acgan(seed, steps) },
   ring: { about: "chapter 03: MLP GAN on the ring of 8 Gaussians", data: "ring", recipe: (gb, seed) => gb.vanillaRing(seed) },
   "ring-pacgan": ringFix("pacgan", "PacGAN (2 packed samples)"),
   "ring-minibatch-std": ringFix("minibatch-std", "a minibatch standard deviation feature"),
   "ring-unrolled": ringFix("unrolled", "5 unrolled discriminator steps"),
   "ring-wgan-gp": ringFix("wgan-gp", "the WGAN-GP loss"),
+  "grid-pacgan": ringFix("pacgan", "PacGAN (4 packed samples)", "grid"),
 };
 
 const HELP = `usage: npm run train -- <model> [options]
@@ -51,7 +55,10 @@ options:
   --quick              small data (as GANBOOK_QUICK=1), for trying things out
   --help               this text
 
-Ctrl-C stops after the current step and writes a checkpoint before exiting.`;
+Ctrl-C stops after the current step and writes a checkpoint before exiting. At every checkpoint the
+samples' quality is measured (2,000 samples: the evaluator's numbers for images, mode coverage for toy
+data) and appended to quality.json, with the training seconds so far; run.json records the command,
+seed, commit, machine and backend of each start and resume.`;
 
 interface Args {
   model: string;
@@ -126,9 +133,10 @@ async function main(): Promise<void> {
   const recipe = model.recipe(gb, args.seed, args.steps);
   let labels: Uint8Array | undefined;
   let data: GB.tf.Tensor;
-  if (model.data === "ring") data = gb.toyData(gb.RING, args.seed);
+  const toy = model.data === "ring" || model.data === "grid" ? gb.toyMixture(model.data) : undefined;
+  if (toy) data = gb.toyData(toy, args.seed);
   else {
-    const ds = await gb.loadDataset(model.data, { split: "train", limit: quick ? 3000 : undefined });
+    const ds = await gb.loadDataset(model.data as GB.DatasetName, { split: "train", limit: quick ? 3000 : undefined });
     labels = ds.labels;
     data = gb.imagesToTensor(ds);
   }
@@ -146,12 +154,43 @@ async function main(): Promise<void> {
   const epoch = Math.max(1, Math.floor(data.shape[0] / (recipe.options.batchSize * (recipe.options.dSteps ?? 1))));
   const every = args.every ?? epoch;
 
+  // What this start (or resume) was: enough to reproduce it and to say where its numbers come from.
+  const runFile = path.join(out, "run.json");
+  const runs: RunRecord[] = fs.existsSync(runFile) ? JSON.parse(fs.readFileSync(runFile, "utf8")) : [];
+  runs.push({
+    command: `npm run train -- ${process.argv.slice(2).join(" ")}`,
+    model: args.model,
+    seed: args.seed,
+    targetSteps: target,
+    fromStep: trainer.step,
+    commit: gitCommit(),
+    machine: { cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), platform: `${os.platform()}-${os.arch()}` },
+    node: process.version,
+    backend: env.backend,
+    started: new Date().toISOString(),
+  });
+  fs.writeFileSync(runFile, JSON.stringify(runs, null, 2) + "\n");
+
+  // Quality at every checkpoint: the evaluator for images, mode coverage for toy data.
+  const qualityFile = path.join(out, "quality.json");
+  const quality: GB.QualityPoint[] = fs.existsSync(qualityFile) ? JSON.parse(fs.readFileSync(qualityFile, "utf8")) : [];
+  const evaluator = toy ? undefined : await gb.loadEvaluator(model.data as GB.DatasetName);
+  const measure = () => {
+    const at = { step: trainer.step, seconds: trainer.history.at(-1)?.seconds ?? 0 };
+    if (quality.at(-1)?.step === at.step) return;
+    const point = toy ? gb.measureToyQuality(trainer.samplingGan, toy, at) : gb.measureImageQuality(trainer.samplingGan, evaluator!, at);
+    quality.push(point);
+    fs.writeFileSync(qualityFile, JSON.stringify(quality, null, 1) + "\n");
+    console.log(`quality at step ${at.step} (${(at.seconds / 60).toFixed(1)} min): ${describeQuality(point)}`);
+  };
+
   const saveAll = async () => {
     await trainer.save(checkpointDir);
     const png = path.join(out, `samples-step-${String(trainer.step).padStart(6, "0")}.png`);
     if (data.rank === 4) fs.writeFileSync(png, trainer.previewGrid()!);
-    else fs.writeFileSync(png, gb.encodePng(gb.rasterize2d(gb.snapshot2d(trainer.gan, data as GB.tf.Tensor2D, trainer.step, { noise: trainer.fixedNoise }), 320)));
+    else fs.writeFileSync(png, gb.encodePng(gb.rasterize2d(gb.snapshot2d(trainer.samplingGan, data as GB.tf.Tensor2D, trainer.step, { noise: trainer.fixedNoise }), 320)));
     fs.writeFileSync(path.join(out, "history.csv"), trainer.historyFrame().writeCSV().toString());
+    measure();
   };
   // A second Ctrl-C while saving would lose nothing either: the checkpoint write is atomic.
   const result = await trainer.train(remaining, { title: args.model, every, onStep: saveAll });
@@ -162,6 +201,35 @@ async function main(): Promise<void> {
       : `done: ${trainer.step} steps in ${result.seconds.toFixed(0)} s; checkpoint and samples in ${args.out}`,
   );
   tf.dispose(data);
+}
+
+/** What run.json records of each start and resume. */
+interface RunRecord {
+  command: string;
+  model: string;
+  seed: number;
+  targetSteps: number;
+  fromStep: number;
+  commit: string;
+  machine: { cpu: string; cores: number; memoryGiB: number; platform: string };
+  node: string;
+  backend: string;
+  started: string;
+}
+
+/** The commit this checkout is at, with "-dirty" when tracked files differ from it ("unknown" outside git). */
+function gitCommit(): string {
+  const head = spawnSync("git", ["rev-parse", "HEAD"], { encoding: "utf8" });
+  if (head.status !== 0) return "unknown";
+  const dirty = spawnSync("git", ["diff", "--quiet", "HEAD", "--", "lib", "scripts"], { encoding: "utf8" }).status !== 0;
+  return head.stdout.trim() + (dirty ? "-dirty" : "");
+}
+
+function describeQuality(p: GB.QualityPoint): string {
+  if (p.kind === "toy") return `${p.modes} of ${p.totalModes} modes, ${(100 * p.highQuality).toFixed(1)}% high quality`;
+  const shares = p.shares.map((x) => (100 * x).toFixed(0)).join("/");
+  const label = p.labelAccuracy === undefined ? "" : `, label accuracy ${(100 * p.labelAccuracy).toFixed(1)}%`;
+  return `classifier score ${p.classifierScore.toFixed(2)}, ${(100 * p.confident).toFixed(1)}% read with p > 0.9${label}, classes ${shares}%`;
 }
 
 main().catch((e) => {

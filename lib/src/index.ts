@@ -24,10 +24,12 @@ export * from "./metrics";
 export * from "./models";
 export * from "./nn";
 export * from "./progress";
+export * from "./quality";
 export * from "./recipes";
 export * from "./rejection";
 export * from "./toy";
 export * from "./train";
+export * from "./trained";
 export * from "./views";
 export * from "./wasm-kernels";
 

@@ -1,0 +1,211 @@
+/**
+ * Fully trained generators that ship with the course (chapters 03-06 show them beside the live run).
+ * Each lives in `lib/trained/<name>/`: a ganbook checkpoint folder with the generator (the one to
+ * sample: the moving average of G's weights where the recipe keeps one) and the discriminator, in
+ * TensorFlow.js's layers format, plus `manifest.json`: the exact `npm run train` command, seed, steps,
+ * training seconds, machine, backend, commit, the files' SHA-256, the metrics on 10,000 samples and
+ * the quality-over-time curve (see quality.ts). `npm run ship` writes them from a training run.
+ */
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { readCheckpoint } from "./checkpoint";
+import { packSamples, type Gan } from "./gan";
+import type { QualityPoint } from "./quality";
+
+/** The names the course uses, what each is, and its quality targets (checked by `npm test`). */
+export const TRAINED_GANS = {
+  "mlp-mnist": { about: "chapter 03's MLP GAN on MNIST", dataset: "mnist" },
+  "dcgan-mnist": { about: "chapter 04's DCGAN on MNIST", dataset: "mnist" },
+  "dcgan-fashion": { about: "chapter 04's DCGAN on Fashion-MNIST", dataset: "fashion-mnist" },
+  "acgan-mnist": { about: "chapter 06's ACGAN on MNIST", dataset: "mnist" },
+  "acgan-fashion": { about: "chapter 06's ACGAN on Fashion-MNIST", dataset: "fashion-mnist" },
+  ring: { about: "chapter 05's best fix (PacGAN) on the ring of 8", dataset: "ring" },
+  grid: { about: "chapter 05's best fix (PacGAN) on the grid of 25", dataset: "grid" },
+} as const;
+export type TrainedGanName = keyof typeof TRAINED_GANS;
+
+/** What `manifest.json` records. */
+export interface TrainedManifest {
+  format: "ganbook-trained/1";
+  name: TrainedGanName;
+  about: string;
+  /** `npm run train` model name, and the command(s) that trained it (a resumed run lists each). */
+  model: string;
+  commands: string[];
+  seed: number;
+  steps: number;
+  trainingSeconds: number;
+  machine: { cpu: string; cores: number; memoryGiB: number; platform: string };
+  node: string;
+  backend: string;
+  /** The commit each command ran at. */
+  commits: string[];
+  latentDim: number;
+  classes?: number;
+  auxiliaryClassifier?: boolean;
+  /** PacGAN: how many samples D judges at once. */
+  packSize?: number;
+  /** Which generator the folder's `generator` is: the averaged one where the recipe kept it. */
+  generator: "averaged" | "raw";
+  /** The evaluator's numbers (or mode coverage) on 10,000 samples, and the real data's for reference. */
+  metrics: QualityPoint;
+  real?: { classifierScore: number; confident: number; labelAccuracy?: number; samples: number };
+  /** Quality at each checkpoint of the run (2,000 samples each). */
+  quality: QualityPoint[];
+  /** Relative path -> SHA-256 and size of every weights and topology file. */
+  files: Record<string, { sha256: string; bytes: number }>;
+}
+
+/** The folder of shipped generators: `lib/trained/` (beside `dist/` and `src/`), or `GANBOOK_TRAINED_DIR`. */
+export function trainedDir(): string {
+  return process.env.GANBOOK_TRAINED_DIR || path.resolve(__dirname, "..", "trained");
+}
+
+/** The names that have a folder with a manifest in {@link trainedDir}. */
+export function shippedGanNames(): TrainedGanName[] {
+  return (Object.keys(TRAINED_GANS) as TrainedGanName[]).filter((n) => fs.existsSync(path.join(trainedDir(), n, "manifest.json")));
+}
+
+/** SHA-256 of a file, hex. */
+export function sha256File(file: string): string {
+  return createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+}
+
+/** Reads and checks a shipped GAN's manifest; throws naming the problem and the fix. */
+export function readTrainedManifest(name: string): TrainedManifest {
+  const shipped = shippedGanNames();
+  if (!(name in TRAINED_GANS)) {
+    throw new Error(`Unknown trained GAN "${name}". Known: ${Object.keys(TRAINED_GANS).join(", ")} (shipped in this checkout: ${shipped.join(", ") || "none"}).`);
+  }
+  const dir = path.join(trainedDir(), name);
+  const file = path.join(dir, "manifest.json");
+  const restore = `restore it with: git checkout -- ${path.relative(process.cwd(), dir) || dir}`;
+  if (!fs.existsSync(file)) {
+    throw new Error(`The trained GAN "${name}" is not shipped in this checkout (${file} is missing; shipped: ${shipped.join(", ") || "none"}). If it was, ${restore}.`);
+  }
+  let manifest: TrainedManifest;
+  try {
+    manifest = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new Error(`${file} is not valid JSON (${(e as Error).message}): ${restore}`);
+  }
+  if (manifest.format !== "ganbook-trained/1") throw new Error(`${file} has format ${manifest.format}, expected ganbook-trained/1: ${restore}`);
+  return manifest;
+}
+
+/**
+ * Checks every file the manifest lists against its size and SHA-256; throws naming the first file
+ * that is missing, truncated or changed, and how to restore it.
+ */
+export function verifyTrainedFiles(name: TrainedGanName, manifest = readTrainedManifest(name)): void {
+  const dir = path.join(trainedDir(), name);
+  for (const [rel, expected] of Object.entries(manifest.files)) {
+    const file = path.join(dir, rel);
+    const restore = `restore it with: git checkout -- ${path.relative(process.cwd(), file) || file}`;
+    if (!fs.existsSync(file)) throw new Error(`${file} is missing: ${restore}`);
+    const bytes = fs.statSync(file).size;
+    if (bytes !== expected.bytes) throw new Error(`${file} is corrupt: it has ${bytes} bytes, the manifest records ${expected.bytes}: ${restore}`);
+    const sha = sha256File(file);
+    if (sha !== expected.sha256) throw new Error(`${file} is corrupt: its SHA-256 is ${sha}, the manifest records ${expected.sha256}: ${restore}`);
+  }
+}
+
+/** A shipped GAN: ready to sample (`gan.generator`), and to train further (its discriminator ships too). */
+export interface TrainedGan {
+  gan: Gan;
+  manifest: TrainedManifest;
+}
+
+/**
+ * Loads a shipped generator and its discriminator by name (`mlp-mnist`, `dcgan-mnist`,
+ * `dcgan-fashion`, `acgan-mnist`, `acgan-fashion`, `ring`, `grid`). An unknown or unshipped name lists
+ * the shipped ones; a missing or corrupt file is an error naming it and how to restore it.
+ */
+export async function loadTrainedGan(name: string): Promise<TrainedGan> {
+  const manifest = readTrainedManifest(name);
+  verifyTrainedFiles(manifest.name, manifest);
+  const { models } = await readCheckpoint(path.join(trainedDir(), name));
+  const gan: Gan = {
+    generator: models.generator,
+    discriminator: models.discriminator,
+    latentDim: manifest.latentDim,
+    ...(manifest.classes ? { classes: manifest.classes } : {}),
+    ...(manifest.auxiliaryClassifier ? { auxiliaryClassifier: true } : {}),
+    ...(manifest.packSize && manifest.packSize > 1 ? { prepare: packSamples(manifest.packSize) } : {}),
+  };
+  return { gan, manifest };
+}
+
+/** One quality target of a shipped GAN: a metric of a {@link QualityPoint} and its bounds. */
+export interface TrainedTarget {
+  what: string;
+  metric: "confident" | "labelAccuracy" | "scoreOfReal" | "classShares" | "classesPresent" | "highQuality" | "modes";
+  min?: number;
+  max?: number;
+}
+
+/** The targets each shipped GAN must meet (10,000 samples when shipped; `npm test` re-checks 2,000). */
+export const TRAINED_TARGETS: Record<TrainedGanName, TrainedTarget[]> = {
+  "mlp-mnist": [
+    { what: "at least 80% of samples read with p > 0.9", metric: "confident", min: 0.8 },
+    { what: "every digit present", metric: "classesPresent", min: 10 },
+  ],
+  "dcgan-mnist": [
+    { what: "at least 80% of samples read with p > 0.9", metric: "confident", min: 0.8 },
+    { what: "every digit between 5% and 15% of samples", metric: "classShares", min: 0.05, max: 0.15 },
+    { what: "classifier score at least 90% of the real test set's", metric: "scoreOfReal", min: 0.9 },
+  ],
+  "dcgan-fashion": [{ what: "classifier score at least 80% of the real test set's", metric: "scoreOfReal", min: 0.8 }],
+  "acgan-mnist": [
+    { what: "label accuracy at least 98%", metric: "labelAccuracy", min: 0.98 },
+    { what: "at least 85% of samples read with p > 0.9", metric: "confident", min: 0.85 },
+  ],
+  "acgan-fashion": [{ what: "label accuracy at least 85%", metric: "labelAccuracy", min: 0.85 }],
+  ring: [
+    { what: "8 of 8 modes", metric: "modes", min: 8 },
+    { what: "at least 90% high-quality samples from G itself", metric: "highQuality", min: 0.9 },
+  ],
+  grid: [
+    { what: "at least 24 of 25 modes", metric: "modes", min: 24 },
+    { what: "at least 85% high-quality samples", metric: "highQuality", min: 0.85 },
+  ],
+};
+
+/**
+ * A target's metric of `point`: a number, or for `classShares` the smallest and largest share.
+ * `real` (the real test set's classifier score) is needed for `scoreOfReal`.
+ */
+export function targetValue(target: TrainedTarget, point: QualityPoint, real?: { classifierScore: number }): number | [number, number] {
+  const image = point.kind === "image" ? point : undefined;
+  const toy = point.kind === "toy" ? point : undefined;
+  const need = <T>(v: T | undefined, what: string): T => {
+    if (v === undefined) throw new Error(`target "${target.what}" needs ${what}`);
+    return v;
+  };
+  switch (target.metric) {
+    case "confident": return need(image, "an image GAN's numbers").confident;
+    case "labelAccuracy": return need(image?.labelAccuracy, "a conditional GAN's label accuracy");
+    case "scoreOfReal": return need(image, "an image GAN's numbers").classifierScore / need(real, "the real test set's classifier score").classifierScore;
+    case "classShares": { const s = need(image, "an image GAN's numbers").shares; return [Math.min(...s), Math.max(...s)]; }
+    case "classesPresent": return need(image, "an image GAN's numbers").shares.filter((s) => s > 0).length;
+    case "highQuality": return need(toy, "a toy GAN's numbers").highQuality;
+    case "modes": return need(toy, "a toy GAN's numbers").modes;
+  }
+}
+
+/**
+ * Whether `point` meets `target`. `samples` sets the sampling tolerance: a share measured on n
+ * samples may miss its true value by ~3 standard errors (3·sqrt(p(1-p)/n) at the threshold p, about
+ * 2.7 points at p = 0.8 and n = 2,000); counts (modes, classes present) get none. Pass Infinity
+ * for the exact check used when shipping.
+ */
+export function meetsTarget(target: TrainedTarget, point: QualityPoint, real?: { classifierScore: number }, samples = Infinity): boolean {
+  const value = targetValue(target, point, real);
+  const counted = target.metric === "modes" || target.metric === "classesPresent";
+  const slack = (p: number) => (counted || !Number.isFinite(samples) ? 0 : target.metric === "scoreOfReal" ? 0.03 : 3 * Math.sqrt((p * (1 - p)) / samples));
+  const [lo, hi] = Array.isArray(value) ? value : [value, value];
+  if (target.min !== undefined && lo < target.min - slack(target.min)) return false;
+  if (target.max !== undefined && hi > target.max + slack(target.max)) return false;
+  return true;
+}
