@@ -15,7 +15,7 @@ test("without Jupyter, npm start exits non-zero and prints the install commands"
   const r = spawnSync(process.execPath, [START], { env: { ...process.env, PATH: bin }, encoding: "utf8" });
   assert.equal(r.status, 1);
   assert.match(r.stderr, /pipx install --include-deps jupyterlab/);
-  assert.match(r.stderr, /python3 -m venv .* pip install jupyterlab/);
+  assert.match(r.stderr, /python3 -m venv .*\/bin\/pip install jupyterlab/);
   assert.match(r.stderr, /apt-get install jupyter-notebook/);
 });
 
