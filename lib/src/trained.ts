@@ -209,3 +209,15 @@ export function meetsTarget(target: TrainedTarget, point: QualityPoint, real?: {
   if (target.max !== undefined && hi > target.max + slack(target.max)) return false;
   return true;
 }
+
+/** One Markdown line on how a shipped GAN was made: command(s), steps, training minutes, machine, commit. */
+export function describeTraining(manifest: TrainedManifest): string {
+  const commands = manifest.commands.map((c) => `\`${c}\``).join(", then ");
+  const minutes = (manifest.trainingSeconds / 60).toFixed(0);
+  const commits = manifest.commits.map((c) => c.slice(0, 10) + (c.endsWith("-dirty") ? " (with uncommitted changes)" : "")).join(", ");
+  return (
+    `**${manifest.name}** (${manifest.about}): ${commands} — ${manifest.steps.toLocaleString("en-US")} steps, ` +
+    `${minutes} training minutes on ${manifest.machine.cores} cores of ${manifest.machine.cpu} (${manifest.backend} backend, Node ${manifest.node}), ` +
+    `at commit ${commits}; sampled from the ${manifest.generator === "averaged" ? "moving average of G's weights" : "generator itself"}.`
+  );
+}
