@@ -49,6 +49,8 @@ options:
   --steps N            generator steps (default: the chapter's full run; learning-rate drops
                        fall at the same share of the run)
   --seed S             seed (default 0); seeded runs on the same backend repeat exactly
+  --drop-at STEP       move the recipe's learning-rate drop to this step (for recipes with one:
+                       vanilla, acgan, acgan-fashion, the ring and grid fixes)
   --backend NAME       tensorflow | wasm | cpu (default: the fastest that loads)
   --checkpoint-every N steps between checkpoints and sample grids (default: one epoch of data)
   --resume             continue from the checkpoint in --out
@@ -64,6 +66,7 @@ interface Args {
   model: string;
   out: string;
   steps?: number;
+  dropAt?: number;
   seed: number;
   backend?: string;
   every?: number;
@@ -101,6 +104,7 @@ function parse(argv: string[]): Args {
       i++;
     } else if (flag === "--steps") (args.steps = int(flag, value, 1)), i++;
     else if (flag === "--seed") (args.seed = int(flag, value, 0)), i++;
+    else if (flag === "--drop-at") (args.dropAt = int(flag, value, 0)), i++;
     else if (flag === "--checkpoint-every") (args.every = int(flag, value, 1)), i++;
     else if (flag === "--backend") {
       if (!["tensorflow", "wasm", "cpu"].includes(value ?? "")) usage(`--backend takes tensorflow, wasm or cpu; got ${value ?? "nothing"}`);
@@ -131,6 +135,12 @@ async function main(): Promise<void> {
   const quick = gb.isQuick();
   const model = MODELS[args.model];
   const recipe = model.recipe(gb, args.seed, args.steps);
+  if (args.dropAt !== undefined) {
+    const drops = recipe.options.learningRateDrops ?? [];
+    if (drops.length !== 1) usage(`--drop-at: ${args.model}'s recipe has ${drops.length === 0 ? "no learning-rate drop" : `${drops.length} drops`} to move`);
+    if (args.resume) usage("--drop-at applies to a new run; a resumed run keeps its checkpoint's schedule");
+    recipe.options.learningRateDrops = [{ ...drops[0], step: args.dropAt }];
+  }
   let labels: Uint8Array | undefined;
   let data: GB.tf.Tensor;
   const toy = model.data === "ring" || model.data === "grid" ? gb.toyMixture(model.data) : undefined;

@@ -14,7 +14,7 @@ test("npm run train: --help, bad options exit 2, an existing output folder is no
   const help = run("--help");
   assert.equal(help.status, 0);
   assert.match(help.stdout, /models:[\s\S]*dcgan[\s\S]*ring-wgan-gp[\s\S]*--resume/);
-  for (const bad of [["bogus"], ["ring", "--steps", "0"], ["ring", "--backend", "gpu"], ["ring", "--frobnicate"], []]) {
+  for (const bad of [["bogus"], ["ring", "--steps", "0"], ["ring", "--backend", "gpu"], ["ring", "--frobnicate"], [], ["dcgan", "--drop-at", "5", "--quick"]]) {
     const r = run(...bad);
     assert.equal(r.status, 2, `${bad.join(" ")}: ${r.stderr}`);
     assert.match(r.stderr, /usage: npm run train/);
