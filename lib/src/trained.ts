@@ -53,6 +53,8 @@ export interface TrainedManifest {
   real?: { classifierScore: number; confident: number; labelAccuracy?: number; samples: number };
   /** Quality at each checkpoint of the run (2,000 samples each). */
   quality: QualityPoint[];
+  /** Each of the name's targets ({@link TRAINED_TARGETS}) on the 10,000 samples, and whether it was met. */
+  targets: { what: string; value: number | [number, number]; met: boolean }[];
   /** Relative path -> SHA-256 and size of every weights and topology file. */
   files: Record<string, { sha256: string; bytes: number }>;
 }
@@ -220,4 +222,13 @@ export function describeTraining(manifest: TrainedManifest): string {
     `${minutes} training minutes on ${manifest.machine.cores} cores of ${manifest.machine.cpu} (${manifest.backend} backend, Node ${manifest.node}), ` +
     `at commit ${commits}; sampled from the ${manifest.generator === "averaged" ? "moving average of G's weights" : "generator itself"}.`
   );
+}
+
+/** The shipped GAN's targets as one Markdown line: each target, its value on 10,000 samples, met or missed. */
+export function describeTargets(manifest: TrainedManifest): string {
+  const show = (v: number | [number, number]) => {
+    const one = (x: number) => (x <= 1.5 ? `${(100 * x).toFixed(1)}%` : x.toFixed(x % 1 === 0 ? 0 : 2));
+    return Array.isArray(v) ? `${one(v[0])}-${one(v[1])}` : one(v);
+  };
+  return `Targets (10,000 samples): ${manifest.targets.map((t) => `${t.what}: ${show(t.value)}, **${t.met ? "met" : "missed"}**`).join("; ")}.`;
 }
