@@ -10,7 +10,7 @@ import * as gb from "../lib/src/index";
 
 const { tf } = gb;
 const USAGE = `usage: npm run sample -- (--checkpoint DIR | --trained NAME) --count N --out FILE [--labels-out FILE] [--seed S] [--force]
-  --trained NAME: a generator shipped with the course (${Object.keys(gb.TRAINED_GANS).filter((n) => n !== "ring" && n !== "grid").join(", ")})`;
+  --trained NAME: a generator shipped with the course (${(Object.keys(gb.TRAINED_GANS) as gb.TrainedGanName[]).filter((n) => !gb.isToyMixtureName(gb.TRAINED_GANS[n].dataset)).join(", ")})`;
 
 interface Args {
   checkpoint?: string;
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   if (args.checkpoint && !gb.hasCheckpoint(args.checkpoint)) fail(`no checkpoint at ${args.checkpoint}`);
   if (args.trained) {
     if (!(args.trained in gb.TRAINED_GANS)) fail(`unknown trained GAN ${args.trained}; known: ${Object.keys(gb.TRAINED_GANS).join(", ")}`);
-    if (gb.TRAINED_GANS[args.trained as gb.TrainedGanName].dataset === "ring" || gb.TRAINED_GANS[args.trained as gb.TrainedGanName].dataset === "grid") {
+    if (gb.isToyMixtureName(gb.TRAINED_GANS[args.trained as gb.TrainedGanName].dataset)) {
       fail(`${args.trained} is a toy GAN (2D points), not images: IDX output is for the image models`);
     }
   }

@@ -18,17 +18,6 @@ function fail(message: string, code = 2): never {
   process.exit(code);
 }
 
-interface RunRecord {
-  command: string;
-  model: string;
-  seed: number;
-  targetSteps: number;
-  commit: string;
-  machine: gb.TrainedManifest["machine"];
-  node: string;
-  backend: string;
-}
-
 interface TrainerState {
   step: number;
   history: gb.HistoryRow[];
@@ -63,12 +52,12 @@ async function main(): Promise<void> {
   if (fs.existsSync(dest) && !force) fail(`${dest} exists; pass --force to replace it`);
 
   await gb.ready();
-  const runs: RunRecord[] = JSON.parse(fs.readFileSync(path.join(run, "run.json"), "utf8"));
+  const runs: gb.TrainingRun[] = JSON.parse(fs.readFileSync(path.join(run, "run.json"), "utf8"));
   const quality: gb.QualityPoint[] = JSON.parse(fs.readFileSync(path.join(run, "quality.json"), "utf8"));
   const { models, state } = await gb.readCheckpoint<TrainerState>(path.join(run, "checkpoint"));
   const generator = models.averagedGenerator ?? models.generator;
   const dataset = gb.TRAINED_GANS[key].dataset;
-  const toy = dataset === "ring" || dataset === "grid" ? gb.toyMixture(dataset) : undefined;
+  const toy = gb.isToyMixtureName(dataset) ? gb.toyMixture(dataset) : undefined;
   // PacGAN's D judges packSize samples at once: its input is packSize times a sample's size.
   const packSize = toy ? (models.discriminator.inputs[0].shape[1] as number) / 2 : undefined;
   const gan: gb.Gan = {

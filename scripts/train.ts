@@ -143,7 +143,7 @@ async function main(): Promise<void> {
   }
   let labels: Uint8Array | undefined;
   let data: GB.tf.Tensor;
-  const toy = model.data === "ring" || model.data === "grid" ? gb.toyMixture(model.data) : undefined;
+  const toy = gb.isToyMixtureName(model.data) ? gb.toyMixture(model.data) : undefined;
   if (toy) data = gb.toyData(toy, args.seed);
   else {
     const ds = await gb.loadDataset(model.data as GB.DatasetName, { split: "train", limit: quick ? 3000 : undefined });
@@ -166,7 +166,7 @@ async function main(): Promise<void> {
 
   // What this start (or resume) was: enough to reproduce it and to say where its numbers come from.
   const runFile = path.join(out, "run.json");
-  const runs: RunRecord[] = fs.existsSync(runFile) ? JSON.parse(fs.readFileSync(runFile, "utf8")) : [];
+  const runs: GB.TrainingRun[] = fs.existsSync(runFile) ? JSON.parse(fs.readFileSync(runFile, "utf8")) : [];
   runs.push({
     command: `npm run train -- ${process.argv.slice(2).join(" ")}`,
     model: args.model,
@@ -211,20 +211,6 @@ async function main(): Promise<void> {
       : `done: ${trainer.step} steps in ${result.seconds.toFixed(0)} s; checkpoint and samples in ${args.out}`,
   );
   tf.dispose(data);
-}
-
-/** What run.json records of each start and resume. */
-interface RunRecord {
-  command: string;
-  model: string;
-  seed: number;
-  targetSteps: number;
-  fromStep: number;
-  commit: string;
-  machine: { cpu: string; cores: number; memoryGiB: number; platform: string };
-  node: string;
-  backend: string;
-  started: string;
 }
 
 /** The commit this checkout is at, with "-dirty" when tracked files differ from it ("unknown" outside git). */

@@ -12,7 +12,7 @@ import { readIdx, imagesToTensor, loadDataset, type DatasetName } from "../lib/s
 import { loadEvaluator, type Evaluator } from "../lib/src/evaluator";
 import { evaluateImages } from "../lib/src/metrics";
 import { measureImageQuality, measureToyQuality, type QualityPoint } from "../lib/src/quality";
-import { toyMixture } from "../lib/src/collapse";
+import { isToyMixtureName, toyMixture } from "../lib/src/collapse";
 import {
   loadTrainedGan, meetsTarget, readTrainedManifest, sha256File, shippedGanNames, targetValue, trainedDir,
   TRAINED_GANS, TRAINED_TARGETS, type TrainedGanName,
@@ -52,7 +52,7 @@ for (const name of SHIPPED) {
     const at = { step: manifest.steps, seconds: manifest.trainingSeconds };
     let point: QualityPoint;
     let real: { classifierScore: number } | undefined;
-    if (dataset === "ring" || dataset === "grid") {
+    if (isToyMixtureName(dataset)) {
       assert.deepEqual(gan.generator.outputs[0].shape, [null, 2]);
       point = measureToyQuality(gan, toyMixture(dataset), at, SAMPLES, 3);
     } else {

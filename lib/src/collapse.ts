@@ -32,6 +32,11 @@ export const COLLAPSE_METHOD_NOTES: Record<CollapseMethod, string> = {
 
 export type ToyMixtureName = "ring" | "grid";
 
+/** True for the toy mixtures' names (the 2D data sets), false for anything else (an image dataset's name). */
+export function isToyMixtureName(name: string): name is ToyMixtureName {
+  return name === "ring" || name === "grid";
+}
+
 /** The two toy mixtures of the mode-collapse papers (toy.ts: ring8 and grid25). */
 export function toyMixture(name: ToyMixtureName): Mixture {
   if (name === "ring") return ring8();

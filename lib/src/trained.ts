@@ -25,6 +25,21 @@ export const TRAINED_GANS = {
 } as const;
 export type TrainedGanName = keyof typeof TRAINED_GANS;
 
+/** What `npm run train` records in its output folder's `run.json`, one entry per start and resume. */
+export interface TrainingRun {
+  command: string;
+  model: string;
+  seed: number;
+  targetSteps: number;
+  fromStep: number;
+  /** The commit, with "-dirty" when lib/ or scripts/ differed from it. */
+  commit: string;
+  machine: { cpu: string; cores: number; memoryGiB: number; platform: string };
+  node: string;
+  backend: string;
+  started: string;
+}
+
 /** What `manifest.json` records. */
 export interface TrainedManifest {
   format: "ganbook-trained/1";
@@ -36,7 +51,7 @@ export interface TrainedManifest {
   seed: number;
   steps: number;
   trainingSeconds: number;
-  machine: { cpu: string; cores: number; memoryGiB: number; platform: string };
+  machine: TrainingRun["machine"];
   node: string;
   backend: string;
   /** The commit each command ran at. */
