@@ -1,5 +1,7 @@
-// npm run bench: time per GAN training step (D step + G step) of the TensorFlow-tutorial DCGAN and
-// the course's DCGAN on every available backend, side by side, plus PyTorch when it is installed.
+// npm run bench: time per GAN training step (D step + G step, through GanTrainer) of the
+// TensorFlow-tutorial DCGAN and the course's DCGAN on every available backend, side by side: wasm on
+// one thread, on one thread pinned to one core (taskset), and on every core (data-parallel threads,
+// replicas.ts); plus PyTorch when it is installed.
 //
 //   npm run bench -- [--batch 64] [--steps 3] [--cpu-seconds 150] [--models tf-tutorial,course]
 //
@@ -13,7 +15,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 
 const REPO = path.resolve(__dirname, "..");
-const VARIANTS = ["cpu", "wasm-stock", "wasm", "tensorflow"] as const;
+const VARIANTS = ["cpu", "wasm-stock", "wasm", "wasm-1-core", "wasm-threads", "tensorflow"] as const;
 type Variant = (typeof VARIANTS)[number];
 const MODELS = ["tf-tutorial", "course"] as const;
 type ModelName = (typeof MODELS)[number];
@@ -62,18 +64,22 @@ interface Measurement {
   variant: Variant;
   model: ModelName;
   backend?: string;
+  /** Threads of the training step (data-parallel replicas). */
+  threads?: number;
   stepSeconds?: number;
   /** True when the step did not finish within the cap: stepSeconds is then a lower bound. */
   lowerBound?: boolean;
   flopsPerStep?: number;
   gflops?: number;
   matmulGflops?: number;
+  convGflops?: number;
   peakRssMB?: number;
   error?: string;
 }
 
 async function child(variant: Variant, model: ModelName, opts: Options): Promise<Measurement> {
   process.env.GANBOOK_BACKEND = variant.startsWith("wasm") ? "wasm" : variant;
+  const threads = variant === "wasm-threads" ? os.cpus().length : 1;
   const gb = await import("../lib/src/index");
   const { tf } = gb;
   const report = await gb.ready();
@@ -91,6 +97,19 @@ async function child(variant: Variant, model: ModelName, opts: Options): Promise
   }
   a.dispose();
   const matmulGflops = (2 * 512 ** 3) / best / 1e9;
+  // And its conv throughput: a 5x5 conv of a DCGAN-sized activation [64, 14, 14, 64] to 128 channels.
+  const x = tf.randomNormal([64, 14, 14, 64], 0, 1, "float32", 4) as import("@tensorflow/tfjs").Tensor4D;
+  const w = tf.randomNormal([5, 5, 64, 128], 0, 1, "float32", 5) as import("@tensorflow/tfjs").Tensor4D;
+  let bestConv = Infinity;
+  for (let i = 0; i < (variant === "cpu" ? 0 : 3); i++) {
+    const t = performance.now();
+    const y = tf.conv2d(x, w, 1, "same");
+    y.dataSync();
+    y.dispose();
+    bestConv = Math.min(bestConv, (performance.now() - t) / 1000);
+  }
+  tf.dispose([x, w]);
+  const convGflops = Number.isFinite(bestConv) ? (2 * 64 * 14 * 14 * 5 * 5 * 64 * 128) / bestConv / 1e9 : undefined;
 
   const [generator, discriminator, latentDim, lr] =
     model === "tf-tutorial"
@@ -100,31 +119,35 @@ async function child(variant: Variant, model: ModelName, opts: Options): Promise
   // Per image: D step = G fwd + D fwd (real, fake) + D backward (~2x fwd each) = G + 6D;
   // G step = G fwd + D fwd + D input-gradient (~D) + G backward (~2G) = 3G + 2D.
   const flopsPerStep = opts.batch * (4 * gb.forwardFlops(generator) + 8 * gb.forwardFlops(discriminator));
-  const dOpt = tf.train.adam(lr, 0.5);
-  const gOpt = tf.train.adam(lr, 0.5);
-  const real = tf.randomUniform([opts.batch, 28, 28, 1], -1, 1, "float32", 2);
-  let seed = 3;
-  const step = () => {
-    const z1 = gb.sampleNoise(opts.batch, latentDim, seed++);
-    const z2 = gb.sampleNoise(opts.batch, latentDim, seed++);
-    gb.discriminatorStep(gan, dOpt, real, z1);
-    gb.generatorStep(gan, gOpt, z2);
-    tf.dispose([z1, z2]);
+  const data = tf.randomUniform([opts.batch * 4, 28, 28, 1], -1, 1, "float32", 2);
+  const trainer = new gb.GanTrainer({
+    gan,
+    data,
+    batchSize: opts.batch,
+    seed: 3,
+    threads,
+    guardNonFinite: false, // the step alone (the guard copies every weight each step)
+    dOptimizer: { learningRate: lr },
+    gOptimizer: { learningRate: lr },
+  });
+  const step = async () => {
+    await trainer.train(1, { progress: "none" });
   };
-  const base: Measurement = { variant, model, backend: report.backend, flopsPerStep, matmulGflops };
+  const base: Measurement = { variant, model, backend: report.backend, threads: trainer.threads, flopsPerStep, matmulGflops, convGflops };
   console.log(JSON.stringify({ ...base, partialStepSeconds: null })); // what a capped run still reports
   try {
-    if (variant !== "cpu") step(); // warm-up: XNNPACK operators, kernel setup, optimizer slots
+    if (variant !== "cpu") await step(); // warm-up: worker threads, XNNPACK operators, kernel setup, optimizer slots
     const times: number[] = [];
     for (let i = 0; i < (variant === "cpu" ? 1 : opts.steps); i++) {
       const t = performance.now();
-      step();
+      await step();
       times.push((performance.now() - t) / 1000);
       // The parent reads the last line; print progress so a capped cpu run still reports a bound.
       console.log(JSON.stringify({ ...base, partialStepSeconds: times.at(-1) }));
     }
     times.sort((x, y) => x - y);
     const stepSeconds = times[Math.floor(times.length / 2)];
+    trainer.dispose();
     return { ...base, stepSeconds, gflops: flopsPerStep / stepSeconds / 1e9, peakRssMB: process.resourceUsage().maxRSS / 1024 };
   } catch (e) {
     return { ...base, error: (e as Error).message.split("\n")[0], peakRssMB: process.resourceUsage().maxRSS / 1024 };
@@ -138,7 +161,10 @@ function runChild(variant: Variant, model: ModelName, opts: Options): Measuremen
   const capSeconds = variant === "cpu" ? opts.cpuSeconds : 900;
   const args = ["--import", "tsx", __filename, "--child", variant, model, "--batch", String(opts.batch), "--steps", String(opts.steps)];
   const started = Date.now();
-  const r = spawnSync(process.execPath, args, { cwd: REPO, encoding: "utf8", timeout: capSeconds * 1000, env: { ...process.env, GANBOOK_BACKEND: undefined } });
+  // wasm-1-core: the same one-thread trainer, pinned to core 0, so nothing else of the process (GC,
+  // worker startup) borrows the second core either.
+  const [command, argv] = variant === "wasm-1-core" ? ["taskset", ["-c", "0", process.execPath, ...args]] : [process.execPath, args];
+  const r = spawnSync(command, argv, { cwd: REPO, encoding: "utf8", timeout: capSeconds * 1000, env: { ...process.env, GANBOOK_BACKEND: undefined } });
   const lines = (r.stdout ?? "").trim().split("\n").filter((l) => l.startsWith("{"));
   const last = lines.length ? (JSON.parse(lines.at(-1)!) as Measurement & { partialStepSeconds?: number }) : undefined;
   if (r.error || r.signal) {
@@ -195,7 +221,8 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(result));
     return;
   }
-  const variants = VARIANTS.filter((v) => v !== "tensorflow" || hasTfjsNode());
+  const hasTaskset = spawnSync("taskset", ["-c", "0", "true"]).status === 0;
+  const variants = VARIANTS.filter((v) => (v !== "tensorflow" || hasTfjsNode()) && (v !== "wasm-1-core" || hasTaskset) && (v !== "wasm-threads" || os.cpus().length > 1));
   const cpuModel = os.cpus()[0]?.model ?? "unknown CPU";
   console.log(`ganbook bench: batch ${opts.batch}, median of ${opts.steps} steps after a warm-up; ${os.cpus().length} cores (${cpuModel}), Node ${process.version}`);
   if (!variants.includes("tensorflow")) console.log("tfjs-node: not installed (optional dependency), skipped");
@@ -215,20 +242,31 @@ async function main(): Promise<void> {
     console.log(t.skipped ?? `${fmt(t.stepSeconds, 3)} s/step (torch ${t.torch}, ${t.threads} thread(s))`);
   }
 
-  const header = "| model | backend | s/step | GFLOP/s | % of backend matmul | matmul GFLOP/s | peak RSS MB | note |";
-  const rows = [header, "|---|---|---|---|---|---|---|---|"];
+  // The roofline: the backend's best one-thread throughput (512x512 matmul or a 5x5 conv, measured in
+  // the same child) times the threads used (an upper bound: two threads share caches and memory).
+  const LABELS: Record<Variant, string> = {
+    cpu: "cpu",
+    "wasm-stock": "wasm (stock kernels)",
+    wasm: "wasm + ganbook kernels, 1 thread",
+    "wasm-1-core": "same, pinned to 1 core (taskset)",
+    "wasm-threads": "wasm + ganbook kernels, all cores",
+    tensorflow: "tensorflow (tfjs-node)",
+  };
+  const header = "| model | backend | threads | s/step | GFLOP/s | % of roofline | roofline GFLOP/s | peak RSS MB | note |";
+  const rows = [header, "|---|---|---|---|---|---|---|---|---|"];
   for (const m of results) {
     const gflops = m.stepSeconds && m.flopsPerStep ? m.flopsPerStep / m.stepSeconds / 1e9 : undefined;
-    const pct = gflops && m.matmulGflops ? (100 * gflops) / m.matmulGflops : undefined;
+    const roofline = m.matmulGflops ? Math.max(m.matmulGflops, m.convGflops ?? 0) * (m.threads ?? 1) : undefined;
+    const pct = gflops && roofline ? (100 * gflops) / roofline : undefined;
     const note = m.lowerBound ? `lower bound: ${m.error}` : (m.error ?? "");
     rows.push(
-      `| ${m.model} | ${m.variant === "wasm" ? "wasm + ganbook kernels" : m.variant === "wasm-stock" ? "wasm (stock)" : m.variant} | ` +
+      `| ${m.model} | ${LABELS[m.variant]} | ${m.threads ?? ""} | ` +
         `${m.stepSeconds === undefined ? "cannot train" : (m.lowerBound ? "> " : "") + fmt(m.stepSeconds, 3)} | ` +
-        `${m.lowerBound ? "< " : ""}${fmt(gflops, 1)} | ${m.lowerBound ? "< " : ""}${fmt(pct, 0)} | ${fmt(m.matmulGflops, 1)} | ${fmt(m.peakRssMB, 0)} | ${note.replace(/\|/g, "/")} |`,
+        `${m.lowerBound ? "< " : ""}${fmt(gflops, 1)} | ${m.lowerBound ? "< " : ""}${fmt(pct, 0)} | ${fmt(roofline, 1)} | ${fmt(m.peakRssMB, 0)} | ${note.replace(/\|/g, "/")} |`,
     );
   }
   for (const t of torch) {
-    rows.push(`| ${t.model} | PyTorch ${t.torch ?? ""} (${t.threads ?? "?"} thread) | ${fmt(t.stepSeconds, 3)} | | | | ${fmt(t.peakRssMB, 0)} | ${t.skipped ?? ""} |`);
+    rows.push(`| ${t.model} | PyTorch ${t.torch ?? ""} | ${t.threads ?? "?"} | ${fmt(t.stepSeconds, 3)} | | | | ${fmt(t.peakRssMB, 0)} | ${t.skipped ?? "Debian's build, generic BLAS"} |`);
   }
   console.log("\n" + rows.join("\n") + "\n");
 
@@ -239,6 +277,10 @@ async function main(): Promise<void> {
     const t = torch.find((x) => x.model === model && x.stepSeconds);
     if (ours && t) ratios.push(`${model}: wasm + ganbook kernels takes ${(ours.stepSeconds! / t.stepSeconds!).toFixed(2)}x PyTorch's step time`);
     if (ours && cpu) ratios.push(`${model}: ${cpu.lowerBound ? "at least " : ""}${(cpu.stepSeconds! / ours.stepSeconds!).toFixed(0)}x faster than the cpu backend`);
+    const all = results.find((m) => m.model === model && m.variant === "wasm-threads" && m.stepSeconds);
+    const pinned = results.find((m) => m.model === model && m.variant === "wasm-1-core" && m.stepSeconds);
+    if (all && ours) ratios.push(`${model}: all cores (${all.threads} threads) ${(ours.stepSeconds! / all.stepSeconds!).toFixed(2)}x faster than one thread`);
+    if (all && pinned) ratios.push(`${model}: pinned to one core takes ${(pinned.stepSeconds! / all.stepSeconds!).toFixed(2)}x as long as all cores`);
   }
   for (const r of ratios) console.log(r);
 

@@ -5,7 +5,6 @@
  * over worker threads (one per core).
  */
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs";
@@ -13,6 +12,7 @@ import { appendMinibatchStd, packSamples, sampleNoise, type Gan, type GanLoss } 
 import { buildMlpDiscriminator, buildMlpGenerator } from "./models";
 import { grid25, modeCoverage, ring8, sampleMixture, type Mixture, type ModeReport } from "./toy";
 import { GanTrainer, type TrainerOptions } from "./train";
+import { availableCores } from "./replicas";
 import { newLiveDisplay, type PlotlyFigure } from "./display";
 import { snapshot2d, type View2dFrame } from "./views";
 import { discriminatorScore, rejectionSample } from "./rejection";
@@ -283,10 +283,6 @@ export async function runCollapse(job: CollapseJob, onProgress?: (point: Coverag
   }
 }
 
-/** Cores this process may use (os.availableParallelism where Node has it). */
-export function availableCores(): number {
-  return Math.max(1, typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length);
-}
 
 /**
  * Runs collapse jobs on `workers` worker threads (default: one per core), each with its own
@@ -319,7 +315,8 @@ export async function runCollapseJobs(
   // The compiled worker sits in dist/ both for dist/collapse.js and for lib/src/collapse.ts run by tsx.
   const script = path.resolve(__dirname, "..", "dist", "collapse-worker.js");
   if (!fs.existsSync(script)) throw new Error(`${script} is missing: build the library (npm run build), or pass workers: 0 to run here`);
-  const pool = Array.from({ length: count }, () => new Worker(script));
+  // One GAN per core: a worker trains on one thread (GANBOOK_THREADS=1), or the cores would be oversubscribed.
+  const pool = Array.from({ length: count }, () => new Worker(script, { env: { ...process.env, GANBOOK_THREADS: "1" } }));
   let next = 0;
   try {
     await Promise.all(

@@ -26,7 +26,7 @@ export interface Gan {
    * of m samples into one input ({@link packSamples}) or a minibatch statistic
    * ({@link appendMinibatchStd}). Chapter 05's fixes for mode collapse. Default: as they are.
    */
-  prepare?: (samples: tf.Tensor) => tf.Tensor;
+  prepare?: PrepareView;
   /**
    * Classes of a conditional GAN (chapter 06): G takes [z, one-hot label] and D takes
    * [sample, one-hot label]. Undefined for an unconditional GAN.
@@ -38,6 +38,20 @@ export interface Gan {
    * and G to make samples D classifies as the class asked for.
    */
   auxiliaryClassifier?: boolean;
+}
+
+/**
+ * A view D takes of a batch (see {@link Gan.prepare}). `spec` says which one it is, so a worker
+ * thread can rebuild it for data-parallel training (a function cannot be sent between threads).
+ */
+export type PrepareView = ((samples: tf.Tensor) => tf.Tensor) & { spec?: PrepareSpec };
+export type PrepareSpec = { kind: "pack"; m: number } | { kind: "minibatch-std" };
+
+/** The view a spec describes: {@link packSamples}(m) or {@link appendMinibatchStd}. */
+export function prepareFromSpec(spec: PrepareSpec): PrepareView {
+  if (spec.kind === "pack") return packSamples(spec.m);
+  if (spec.kind === "minibatch-std") return appendMinibatchStd;
+  throw new Error(`Unknown prepare view ${JSON.stringify(spec)}`);
 }
 
 /** G's samples for noise [N, latentDim] (and one-hot labels [N, classes] for a conditional GAN). */
@@ -76,11 +90,12 @@ function splitOutput(gan: Gan, output: tf.Tensor, classLabels?: tf.Tensor): { lo
  * PacGAN (Lin et al. 2018): the discriminator judges m samples at once, [N, d] -> [N/m, m*d], so a
  * generator whose samples are all alike is easy to catch. N must be a multiple of m.
  */
-export function packSamples(m: number): (samples: tf.Tensor) => tf.Tensor {
-  return (samples) => {
+export function packSamples(m: number): PrepareView {
+  const pack = (samples: tf.Tensor) => {
     if (samples.shape[0] % m !== 0) throw new Error(`PacGAN packs ${m} samples per input: the batch (${samples.shape[0]}) must be a multiple of ${m}`);
     return tf.reshape(samples, [samples.shape[0] / m, -1]);
   };
+  return Object.assign(pack, { spec: { kind: "pack", m } as PrepareSpec });
 }
 
 /**
@@ -95,6 +110,7 @@ export function appendMinibatchStd(samples: tf.Tensor): tf.Tensor {
     return tf.concat([flat, tf.mul(tf.ones([samples.shape[0], 1]), tf.mean(std))], 1);
   });
 }
+appendMinibatchStd.spec = { kind: "minibatch-std" } as PrepareSpec;
 
 export interface LossOptions {
   loss?: GanLoss;
@@ -156,6 +172,57 @@ export function trainableVariables(model: tf.LayersModel): tf.Variable[] {
 }
 
 /**
+ * The loss of one update with its gradients: `grads[i]` belongs to the model's `trainableWeights[i]`
+ * (null for a weight the loss does not reach, which the update then leaves alone).
+ */
+export interface Gradients {
+  loss: tf.Scalar;
+  grads: (tf.Tensor | null)[];
+}
+
+/** A model's trainable variables and d(loss)/d(each), computed by `f`, in `trainableWeights` order. */
+function gradientsOf(model: tf.LayersModel, f: () => tf.Scalar): Gradients {
+  const variables = trainableVariables(model);
+  const { value, grads } = tf.variableGrads(f, variables);
+  return { loss: value, grads: variables.map((v) => grads[v.name] ?? null) };
+}
+
+/** Applies gradients from {@link discriminatorGradients} / {@link generatorGradients} to `model` with `optimizer`. */
+export function applyGradients(model: tf.LayersModel, optimizer: tf.Optimizer, grads: (tf.Tensor | null)[]): void {
+  const variables = trainableVariables(model);
+  optimizer.applyGradients(variables.flatMap((v, i) => (grads[i] ? [{ name: v.name, tensor: grads[i]! }] : [])));
+}
+
+/**
+ * The discriminator's loss on `real` [N, ...] (labelled real) and G(noise) [M, ...] (labelled fake),
+ * its gradients with respect to D's weights, and the batch's [mean D(x), mean D(G(z)), accuracy]
+ * as `stats` [3]. Nothing changes: {@link discriminatorStep} applies them. The caller disposes.
+ */
+export function discriminatorGradients(
+  gan: Gan,
+  real: tf.Tensor,
+  noise: tf.Tensor,
+  options: LossOptions = {},
+  labels?: { real: tf.Tensor; fake: tf.Tensor },
+): Gradients & { stats: tf.Tensor1D } {
+  let stats: tf.Tensor1D | undefined;
+  const result = gradientsOf(gan.discriminator, () => {
+    const fake = generate(gan, noise, labels?.fake);
+    // ACGAN: D also learns to classify, real samples only (so no class loss for the fakes): taught on
+    // G's samples too (the paper's L_C), D learns to read G's own conventions and G's digits drift.
+    const realOut = splitOutput(gan, discriminate(gan, real, true, labels?.real), labels?.real);
+    const fakeLogits = splitOutput(gan, discriminate(gan, fake, true, labels?.fake)).logits;
+    const realLogits = realOut.logits;
+    stats = tf.keep(discriminatorStats(realLogits, fakeLogits, options.loss));
+    let loss = discriminatorLoss(realLogits, fakeLogits, options);
+    if (realOut.classLoss) loss = tf.add(loss, realOut.classLoss) as tf.Scalar;
+    if (options.loss !== "wgan-gp") return loss;
+    return tf.add(loss, tf.mul(options.gradientPenalty ?? 10, gradientPenalty(gan, real, fake))) as tf.Scalar;
+  });
+  return { ...result, stats: stats! };
+}
+
+/**
  * One discriminator update: D sees `real` [N, ...] labelled real and G(noise) [M, ...] labelled
  * fake, and only D's weights change. Returns the batch's metrics.
  */
@@ -167,27 +234,11 @@ export function discriminatorStep(
   options: LossOptions = {},
   labels?: { real: tf.Tensor; fake: tf.Tensor },
 ): DiscriminatorMetrics {
-  let stats: tf.Tensor | undefined;
-  const loss = optimizer.minimize(
-    () => {
-      const fake = generate(gan, noise, labels?.fake);
-      // ACGAN: D also learns to classify, real samples only (so no class loss for the fakes): taught on
-      // G's samples too (the paper's L_C), D learns to read G's own conventions and G's digits drift.
-      const realOut = splitOutput(gan, discriminate(gan, real, true, labels?.real), labels?.real);
-      const fakeLogits = splitOutput(gan, discriminate(gan, fake, true, labels?.fake)).logits;
-      const realLogits = realOut.logits;
-      stats = tf.keep(discriminatorStats(realLogits, fakeLogits, options.loss));
-      let loss = discriminatorLoss(realLogits, fakeLogits, options);
-      if (realOut.classLoss) loss = tf.add(loss, realOut.classLoss) as tf.Scalar;
-      if (options.loss !== "wgan-gp") return loss;
-      return tf.add(loss, tf.mul(options.gradientPenalty ?? 10, gradientPenalty(gan, real, fake))) as tf.Scalar;
-    },
-    true,
-    trainableVariables(gan.discriminator),
-  )!;
-  const [dReal, dFake, dAccuracy] = stats!.dataSync();
+  const { loss, grads, stats } = discriminatorGradients(gan, real, noise, options, labels);
+  applyGradients(gan.discriminator, optimizer, grads);
+  const [dReal, dFake, dAccuracy] = stats.dataSync();
   const dLoss = loss.dataSync()[0];
-  tf.dispose([loss, stats!]);
+  tf.dispose([loss, stats, ...grads.filter((g): g is tf.Tensor => g !== null)]);
   return { dLoss, dReal, dFake, dAccuracy };
 }
 
@@ -234,22 +285,27 @@ function discriminatorStats(realLogits: tf.Tensor, fakeLogits: tf.Tensor, loss: 
 }
 
 /**
+ * The generator's loss for G(noise) judged by D (with the labels asked for, when conditional) and
+ * its gradients with respect to G's weights; nothing changes. The caller disposes.
+ */
+export function generatorGradients(gan: Gan, noise: tf.Tensor, options: LossOptions = {}, labels?: tf.Tensor): Gradients {
+  return gradientsOf(gan.generator, () => {
+    const fake = generate(gan, noise, labels);
+    const out = splitOutput(gan, discriminate(gan, fake, true, labels), labels);
+    const loss = generatorLoss(out.logits, options);
+    return out.classLoss ? (tf.add(loss, out.classLoss) as tf.Scalar) : loss; // ACGAN: G wants its class read
+  });
+}
+
+/**
  * One generator update through a frozen discriminator: G(noise) is judged by D and only G's
  * weights change. Returns the generator's loss (before the update).
  */
 export function generatorStep(gan: Gan, optimizer: tf.Optimizer, noise: tf.Tensor, options: LossOptions = {}, labels?: tf.Tensor): number {
-  const loss = optimizer.minimize(
-    () => {
-      const fake = generate(gan, noise, labels);
-      const out = splitOutput(gan, discriminate(gan, fake, true, labels), labels);
-      const loss = generatorLoss(out.logits, options);
-      return out.classLoss ? (tf.add(loss, out.classLoss) as tf.Scalar) : loss; // ACGAN: G wants its class read
-    },
-    true,
-    trainableVariables(gan.generator),
-  )!;
+  const { loss, grads } = generatorGradients(gan, noise, options, labels);
+  applyGradients(gan.generator, optimizer, grads);
   const value = loss.dataSync()[0];
-  loss.dispose();
+  tf.dispose([loss, ...grads.filter((g): g is tf.Tensor => g !== null)]);
   return value;
 }
 

@@ -26,6 +26,7 @@ export * from "./nn";
 export * from "./progress";
 export * from "./quality";
 export * from "./recipes";
+export * from "./replicas";
 export * from "./rejection";
 export * from "./toy";
 export * from "./train";

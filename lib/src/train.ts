@@ -11,10 +11,24 @@
 import * as tf from "@tensorflow/tfjs";
 import pl from "nodejs-polars";
 import { readCheckpoint, writeCheckpoint, type NamedTensor } from "./checkpoint";
-import { discriminatorStep, generate, generatorStep, GAN_LOSSES, sampleNoise, type Gan, type GanLoss } from "./gan";
+import {
+  applyGradients,
+  discriminatorGradients,
+  discriminatorStep,
+  generate,
+  generatorGradients,
+  generatorStep,
+  GAN_LOSSES,
+  sampleNoise,
+  type DiscriminatorMetrics,
+  type Gan,
+  type GanLoss,
+  type Gradients,
+} from "./gan";
 import type { PlotlyFigure } from "./display";
 import { encodePng, imageGridRaster, type GridOptions, type Raster } from "./images";
 import { TrainingProgress } from "./progress";
+import { chooseThreads, ReplicaPool, splitBatch, type BatchPart, type PartGradients } from "./replicas";
 import { makeRandom } from "./toy";
 
 /** One row of the history: what step `step` measured. */
@@ -84,6 +98,13 @@ export interface TrainerOptions {
    * random initial weights. Training itself is unchanged. Default off.
    */
   generatorAverage?: number;
+  /**
+   * Threads per training step (data-parallel, see replicas.ts): each computes the gradients of a part
+   * of every batch on its own core. Default: GANBOOK_THREADS, else every core (one on TensorFlow's
+   * native backend, which is multi-threaded itself, and inside a worker thread). 1 turns it off.
+   * Batch norm then normalises each part by its own statistics: see the README's Performance section.
+   */
+  threads?: number;
 }
 
 /** Options for one call of {@link GanTrainer.train}. */
@@ -268,6 +289,13 @@ export class GanTrainer {
   private readonly guard: boolean;
   /** The generator whose weights are the moving average of G's (generatorAverage set). */
   readonly averagedGenerator?: tf.LayersModel;
+  /** Threads each training step runs on (data-parallel), and why that many. */
+  readonly threads: number;
+  readonly threadsReason: string;
+  /** Where each thread's part of a batch starts and ends (part 0 is this thread's). */
+  private readonly parts: [number, number][];
+  /** The worker threads of parts 1.., started by the first `train` call when threads > 1. */
+  private replicas?: ReplicaPool;
   private stopRequested = false;
   private secondsBefore = 0;
 
@@ -290,6 +318,11 @@ export class GanTrainer {
       gOptimizer: { ...DEFAULT_OPTIMIZER, ...options.gOptimizer },
     };
     this.guard = options.guardNonFinite ?? true;
+    const threads = chooseThreads(this.gan, this.options.batchSize, options.threads);
+    this.threads = threads.threads;
+    this.threadsReason = threads.reason;
+    const pack = this.gan.prepare?.spec?.kind === "pack" ? this.gan.prepare.spec.m : 1;
+    this.parts = splitBatch(this.options.batchSize, this.threads, pack);
     this.dOptimizer = makeOptimizer(this.options.dOptimizer);
     this.gOptimizer = makeOptimizer(this.options.gOptimizer);
     if (this.options.unrolledSteps > 0) this.unrollOptimizer = makeOptimizer(this.options.dOptimizer);
@@ -349,6 +382,14 @@ export class GanTrainer {
     );
   }
 
+  /** Starts the worker threads on the first call (threads > 1). */
+  private async startReplicas(): Promise<void> {
+    if (this.threads > 1 && !this.replicas) {
+      const { loss, realLabel, gradientPenalty } = this.options;
+      this.replicas = await ReplicaPool.start(this.gan, this.threads - 1, { loss, realLabel, gradientPenalty });
+    }
+  }
+
   /** Asks a running `train` to stop after the current step (also what an interrupt does). */
   stop(): void {
     this.stopRequested = true;
@@ -390,35 +431,136 @@ export class GanTrainer {
   }
 
   /** One generator step with its discriminator steps; returns the history row. */
-  private oneStep(started: number): HistoryRow {
+  private async oneStep(started: number): Promise<HistoryRow> {
     const s = this.step + 1;
     const { dSteps, unrolledSteps } = this.options;
     this.applyLearningRateDrops(s);
-    const dUpdate = (optimizer: tf.Optimizer, u: number) => {
+    const dUpdate = async (optimizer: tf.Optimizer, u: number) => {
       const indices = this.batchIndices(this.step * dSteps + (u % dSteps));
       const real = tf.tidy(() => tf.gather(this.data, tf.tensor1d(indices, "int32")));
       const z = this.noise(s, u);
       const labels = this.labels
         ? { real: this.oneHot(Int32Array.from(indices, (i) => this.labels![i])), fake: this.oneHot(this.fakeClasses(s, u)) }
         : undefined;
-      const metrics = discriminatorStep(this.gan, optimizer, real, z, this.options, labels);
-      tf.dispose([real, z, labels?.real, labels?.fake].filter((t): t is tf.Tensor => t !== undefined));
-      return metrics;
+      try {
+        return this.replicas
+          ? await this.parallelDiscriminatorUpdate(optimizer, real, z, labels)
+          : discriminatorStep(this.gan, optimizer, real, z, this.options, labels);
+      } finally {
+        tf.dispose([real, z, labels?.real, labels?.fake].filter((t): t is tf.Tensor => t !== undefined));
+      }
     };
     let d = { dLoss: NaN, dReal: NaN, dFake: NaN, dAccuracy: NaN };
-    for (let u = 0; u < dSteps; u++) d = dUpdate(this.dOptimizer, u);
+    for (let u = 0; u < dSteps; u++) d = await dUpdate(this.dOptimizer, u);
     // Unrolled GAN: look ahead with a copy of D's weights, update G against it, put D back.
     const dWeights = unrolledSteps > 0 ? this.gan.discriminator.getWeights().map((w) => w.clone()) : undefined;
-    for (let u = 0; u < unrolledSteps; u++) dUpdate(this.unrollOptimizer!, dSteps + 1 + u);
+    for (let u = 0; u < unrolledSteps; u++) await dUpdate(this.unrollOptimizer!, dSteps + 1 + u);
     const z = this.noise(s, dSteps);
     const gLabels = this.labels ? this.oneHot(this.fakeClasses(s, dSteps)) : undefined;
-    const gLoss = generatorStep(this.gan, this.gOptimizer, z, this.options, gLabels);
-    tf.dispose([z, ...(gLabels ? [gLabels] : [])]);
+    let gLoss: number;
+    try {
+      gLoss = this.replicas ? await this.parallelGeneratorUpdate(z, gLabels) : generatorStep(this.gan, this.gOptimizer, z, this.options, gLabels);
+    } finally {
+      tf.dispose([z, ...(gLabels ? [gLabels] : [])]);
+    }
     if (dWeights) {
       this.gan.discriminator.setWeights(dWeights);
       tf.dispose(dWeights);
     }
     return { step: s, ...d, gLoss, seconds: this.secondsBefore + (Date.now() - started) / 1000 };
+  }
+
+  /** The batch parts 1.. as arrays for the worker threads ([N, ...] tensors cut along the batch). */
+  private remoteParts(tensors: { noise: tf.Tensor; real?: tf.Tensor; realLabels?: tf.Tensor; fakeLabels?: tf.Tensor }): BatchPart[] {
+    return this.parts.slice(1).map(([a, b]) => {
+      const read = (t?: tf.Tensor) => {
+        if (!t) return undefined;
+        const part = t.slice(a, b - a);
+        try {
+          return part.dataSync() as Float32Array;
+        } finally {
+          part.dispose();
+        }
+      };
+      return { count: b - a, noise: read(tensors.noise)!, real: read(tensors.real), realLabels: read(tensors.realLabels), fakeLabels: read(tensors.fakeLabels) };
+    });
+  }
+
+  /**
+   * Combines this thread's gradients of part 0 with the workers' of parts 1.., each weighted by its
+   * share of the batch, in part order (so a run repeats exactly): the gradient of the whole batch's
+   * mean loss. Disposes `mine`'s gradients; returns the combined ones.
+   */
+  private combine(mine: Gradients, theirs: PartGradients[], model: tf.LayersModel): { grads: (tf.Tensor | null)[]; loss: number } {
+    const share = this.parts.map(([a, b]) => (b - a) / this.options.batchSize);
+    const grads = mine.grads.map((g, i) =>
+      !g
+        ? null
+        : tf.tidy(() => {
+            const shape = model.trainableWeights[i].shape as number[];
+            let sum = tf.mul(g, share[0]);
+            theirs.forEach((t, k) => {
+              if (t.grads[i]) sum = tf.add(sum, tf.mul(tf.tensor(t.grads[i]!, shape), share[k + 1]));
+            });
+            return sum;
+          }),
+    );
+    const loss = mine.loss.dataSync()[0] * share[0] + theirs.reduce((acc, t, k) => acc + t.loss * share[k + 1], 0);
+    tf.dispose([mine.loss, ...mine.grads.filter((g): g is tf.Tensor => g !== null)]);
+    return { grads, loss };
+  }
+
+  /** {@link discriminatorStep} over the threads: each computes its part's gradients; one update. */
+  private async parallelDiscriminatorUpdate(optimizer: tf.Optimizer, real: tf.Tensor, z: tf.Tensor, labels?: { real: tf.Tensor; fake: tf.Tensor }): Promise<DiscriminatorMetrics> {
+    const pending = this.replicas!.gradients("discriminator", this.gan, this.remoteParts({ noise: z, real, realLabels: labels?.real, fakeLabels: labels?.fake }));
+    const [a, b] = this.parts[0];
+    const cut = (t: tf.Tensor) => t.slice(a, b - a);
+    const inputs = { real: cut(real), z: cut(z), labels: labels ? { real: cut(labels.real), fake: cut(labels.fake) } : undefined };
+    let mine: ReturnType<typeof discriminatorGradients>;
+    try {
+      mine = discriminatorGradients(this.gan, inputs.real, inputs.z, this.options, inputs.labels);
+    } finally {
+      tf.dispose([inputs.real, inputs.z, inputs.labels?.real, inputs.labels?.fake].filter((t): t is tf.Tensor => t !== undefined));
+    }
+    const stats = Array.from(mine.stats.dataSync());
+    mine.stats.dispose();
+    let theirs: PartGradients[];
+    try {
+      theirs = await pending;
+    } catch (e) {
+      tf.dispose([mine.loss, ...mine.grads.filter((g): g is tf.Tensor => g !== null)]);
+      throw e;
+    }
+    const { grads, loss } = this.combine(mine, theirs, this.gan.discriminator);
+    applyGradients(this.gan.discriminator, optimizer, grads);
+    tf.dispose(grads.filter((g): g is tf.Tensor => g !== null));
+    const share = this.parts.map(([p, q]) => (q - p) / this.options.batchSize);
+    const mean = (j: number) => stats[j] * share[0] + theirs.reduce((acc, t, k) => acc + t.stats![j] * share[k + 1], 0);
+    return { dLoss: loss, dReal: mean(0), dFake: mean(1), dAccuracy: mean(2) };
+  }
+
+  /** {@link generatorStep} over the threads. */
+  private async parallelGeneratorUpdate(z: tf.Tensor, labels?: tf.Tensor): Promise<number> {
+    const pending = this.replicas!.gradients("generator", this.gan, this.remoteParts({ noise: z, fakeLabels: labels }));
+    const [a, b] = this.parts[0];
+    const inputs = [z.slice(a, b - a), labels?.slice(a, b - a)];
+    let mine: Gradients;
+    try {
+      mine = generatorGradients(this.gan, inputs[0]!, this.options, inputs[1]);
+    } finally {
+      tf.dispose(inputs.filter((t): t is tf.Tensor => t !== undefined));
+    }
+    let theirs: PartGradients[];
+    try {
+      theirs = await pending;
+    } catch (e) {
+      tf.dispose([mine.loss, ...mine.grads.filter((g): g is tf.Tensor => g !== null)]);
+      throw e;
+    }
+    const { grads, loss } = this.combine(mine, theirs, this.gan.generator);
+    applyGradients(this.gan.generator, this.gOptimizer, grads);
+    tf.dispose(grads.filter((g): g is tf.Tensor => g !== null));
+    return loss;
   }
 
   /** "generator" or "discriminator" when that model has a NaN/Inf weight (a loss can be finite one step too long). */
@@ -449,15 +591,16 @@ export class GanTrainer {
     this.stopRequested = false;
     const started = Date.now();
     const target = this.step + steps;
-    const progress = run.progress === "none" ? undefined : new TrainingProgress({ total: target, title: run.title });
+    const progress = run.progress === "none" ? undefined : new TrainingProgress({ total: target, title: [run.title, this.threads > 1 ? `${this.threads} threads` : ""].filter(Boolean).join(" · ") || undefined });
     const preview = () => (run.preview ? run.preview(this) : this.previewGrid());
     const every = run.every ?? 100;
     const onSigint = () => this.stop();
     try {
       await listenForInterrupts(onSigint);
+      await this.startReplicas();
       while (this.step < target && !this.stopRequested) {
         const saved = this.guard ? this.snapshot() : undefined;
-        const row = this.oneStep(started);
+        const row = await this.oneStep(started);
         const bad = (["dLoss", "gLoss"] as const).find((k) => !Number.isFinite(row[k]));
         const badWeights = bad ? undefined : this.nonFiniteModel();
         if (bad || badWeights) {
@@ -545,7 +688,7 @@ export class GanTrainer {
    * Loads a trainer saved by {@link save}, ready to continue: the same next step as if it had never
    * stopped. `data` must be the same real data.
    */
-  static async load(dir: string, data: tf.Tensor, options: { guardNonFinite?: boolean; labels?: ArrayLike<number>; prepare?: Gan["prepare"] } = {}): Promise<GanTrainer> {
+  static async load(dir: string, data: tf.Tensor, options: { guardNonFinite?: boolean; labels?: ArrayLike<number>; prepare?: Gan["prepare"]; threads?: number } = {}): Promise<GanTrainer> {
     const ckpt = await readCheckpoint<TrainerState>(dir);
     const { generator, discriminator, averagedGenerator } = ckpt.models;
     if (!generator || !discriminator) throw new Error(`${dir} holds no generator and discriminator: it is not a GAN trainer checkpoint`);
@@ -562,6 +705,7 @@ export class GanTrainer {
       dOptimizer: { ...s.options.dOptimizer, learningRate: saved.discriminator || 1 },
       gOptimizer: { ...s.options.gOptimizer, learningRate: saved.generator || 1 },
       guardNonFinite: options.guardNonFinite,
+      threads: options.threads,
     });
     trainer.setLearningRates(saved);
     const tensors = ckpt.tensors ?? [];
@@ -587,8 +731,12 @@ export class GanTrainer {
     return trainer;
   }
 
-  /** Frees the optimizers' state, the fixed noise and the averaged generator (not the GAN's models or the data). */
+  /**
+   * Frees the optimizers' state, the fixed noise and the averaged generator (not the GAN's models or
+   * the data), and stops the worker threads.
+   */
   dispose(): void {
+    void this.replicas?.dispose();
     this.averagedGenerator?.dispose();
     this.dOptimizer.dispose();
     this.gOptimizer.dispose();

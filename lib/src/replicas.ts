@@ -1,0 +1,229 @@
+/**
+ * Data-parallel training on worker threads: how `GanTrainer` uses every core in every step.
+ *
+ * TensorFlow.js runs a step's kernels on one core (its wasm backend has no threads in Node). So the
+ * trainer splits each batch into one part per thread: it computes the gradients of its own part
+ * while each worker thread, holding a replica of G and D, computes those of another part; the
+ * gradients are averaged (weighted by part size, in a fixed order) and applied once, by the
+ * trainer's optimizer, to the models in the main thread. Before every update the workers receive
+ * the current weights, so the replicas never drift and the live model is always the one in the
+ * notebook. A batch of 64 on two threads costs about what a batch of 32 costs on one.
+ *
+ * What changes with threads: nothing for a model without batch statistics (the averaged gradient
+ * of the parts is the gradient of the whole batch, up to float rounding); batch norm normalises
+ * each part by its own statistics, and minibatch standard deviation sees only its part. A seeded run
+ * gives the same numbers every time at a given number of threads.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { isMainThread, Worker } from "node:worker_threads";
+import * as tf from "@tensorflow/tfjs";
+import type { Gan, PrepareSpec } from "./gan";
+
+/** Cores this process may use (os.availableParallelism where Node has it). */
+export function availableCores(): number {
+  return Math.max(1, typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length);
+}
+
+/** Reads a thread count from an option or GANBOOK_THREADS; throws a clear error for a bad one. */
+export function requestedThreads(option?: number, env: string | undefined = process.env.GANBOOK_THREADS): number | undefined {
+  const [value, source] = option !== undefined ? [option, "threads"] : [env?.trim() ? Number(env) : undefined, `GANBOOK_THREADS=${env}`];
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`${option !== undefined ? `threads ${option}` : source}: the number of threads must be a whole number >= 1 (1 trains on one core, as TensorFlow.js does alone)`);
+  }
+  return value;
+}
+
+/**
+ * How many threads a trainer uses, and why. An explicit request (option or GANBOOK_THREADS) is kept,
+ * capped by how many parts the batch splits into; otherwise every core, except where that would
+ * not help: on TensorFlow's native backend (already multi-threaded), and inside a worker thread
+ * (chapter 05 runs one GAN per core already).
+ */
+export function chooseThreads(gan: Gan, batchSize: number, option?: number): { threads: number; reason: string } {
+  const requested = requestedThreads(option);
+  const pack = gan.prepare?.spec?.kind === "pack" ? gan.prepare.spec.m : 1;
+  const maxParts = Math.max(1, Math.floor(batchSize / pack));
+  if (requested === 1) return { threads: 1, reason: "one thread, as asked" };
+  if (gan.prepare && !gan.prepare.spec) return { threads: 1, reason: "one thread: the GAN's prepare view is a function a worker thread cannot rebuild (use packSamples or appendMinibatchStd)" };
+  if (requested === undefined) {
+    if (!isMainThread) return { threads: 1, reason: "one thread: this trainer runs in a worker thread, one of several" };
+    if (tf.getBackend() === "tensorflow") return { threads: 1, reason: "one thread: TensorFlow's native backend uses every core itself" };
+    if (!hasConvolutions(gan)) return { threads: 1, reason: "one thread: a GAN of dense layers spends its step on per-weight work (optimizer, copies) that threads do not split" };
+  }
+  const wanted = requested ?? availableCores();
+  const threads = Math.min(wanted, maxParts);
+  if (threads === 1) return { threads, reason: wanted === 1 ? "one thread: this machine has one core" : "one thread: the batch is too small to split" };
+  return { threads, reason: `${threads} threads${requested ? " (asked for)" : " (one per core)"}: each computes the gradients of ${threads < wanted ? "a part" : `1/${threads}`} of the batch` };
+}
+
+/**
+ * Whether G or D convolves. A convolution uses each weight at every position of the image, so a
+ * step is mostly arithmetic, which splits across threads; an MLP's step is dominated by per-weight
+ * work (the optimizer update, sending weights to the workers), which does not: chapter 03's MLP GAN
+ * took 164 ms a step on one thread and 174 ms on two, the course DCGAN 387 and 297 ms.
+ */
+export function hasConvolutions(gan: Gan): boolean {
+  const convolves = (model: tf.LayersModel) => model.layers.some((l) => /^(Conv|DepthwiseConv|SeparableConv)/.test(l.getClassName()));
+  return convolves(gan.generator) || convolves(gan.discriminator);
+}
+
+/** Where batch part k of `parts` starts and ends: near-equal parts, each a multiple of `multiple` examples. */
+export function splitBatch(size: number, parts: number, multiple = 1): [number, number][] {
+  const units = Math.floor(size / multiple);
+  const bounds = Array.from({ length: parts + 1 }, (_, k) => Math.round((k * units) / parts) * multiple);
+  bounds[parts] = size;
+  return Array.from({ length: parts }, (_, k) => [bounds[k], bounds[k + 1]]);
+}
+
+/** A part of a batch as plain arrays, for a worker thread. */
+export interface BatchPart {
+  noise: Float32Array;
+  real?: Float32Array;
+  realLabels?: Float32Array;
+  fakeLabels?: Float32Array;
+  count: number;
+}
+
+/** What a worker sends back: the gradients of one part in `trainableWeights` order, the loss and D's stats. */
+export interface PartGradients {
+  grads: (Float32Array | null)[];
+  loss: number;
+  stats?: number[];
+}
+
+export interface ReplicaSetup {
+  generator: { config: unknown; sequential: boolean };
+  discriminator: { config: unknown; sequential: boolean };
+  latentDim: number;
+  classes?: number;
+  auxiliaryClassifier?: boolean;
+  prepare?: PrepareSpec;
+  /** The loss options (loss, realLabel, gradientPenalty). */
+  loss: Record<string, unknown>;
+  backend: string;
+}
+
+function describeModel(model: tf.LayersModel): { config: unknown; sequential: boolean } {
+  // getConfig() is plain data (what model.json holds); a worker rebuilds the model from it.
+  return { config: JSON.parse(JSON.stringify(model.getConfig())), sequential: model instanceof tf.Sequential };
+}
+
+/** The weights of a model as arrays (all of them, batch-norm statistics included). */
+function weightArrays(model: tf.LayersModel): Float32Array[] {
+  return model.weights.map((w) => w.read().dataSync() as Float32Array);
+}
+
+/**
+ * Worker threads, each with a replica of a GAN, that compute gradients of batch parts. Made by
+ * {@link ReplicaPool.start}; `GanTrainer` owns one when it trains on more than one thread.
+ */
+export class ReplicaPool {
+  private pending = new Map<number, { resolve: (r: PartGradients) => void; reject: (e: Error) => void }>();
+  private nextId = 0;
+  private failure?: Error;
+
+  private constructor(private readonly workers: Worker[]) {
+    for (const worker of workers) {
+      worker.on("message", (m: { id: number; result?: PartGradients; error?: string }) => {
+        const waiting = this.pending.get(m.id);
+        if (!waiting) return;
+        this.pending.delete(m.id);
+        if (this.pending.size === 0) this.idle();
+        if (m.error !== undefined) waiting.reject(new Error(`A training worker thread failed: ${m.error}`));
+        else waiting.resolve(m.result!);
+      });
+      const fail = (e: Error) => {
+        this.failure ??= e;
+        for (const [id, waiting] of this.pending) {
+          this.pending.delete(id);
+          waiting.reject(e);
+        }
+        this.idle();
+      };
+      worker.on("error", (e) => fail(new Error(`A training worker thread failed: ${e.message}`)));
+      worker.on("exit", (code) => fail(new Error(`A training worker thread exited (code ${code})`)));
+    }
+    this.idle();
+  }
+
+  /** Starts `count` workers with replicas of `gan`; resolves when every one is ready. */
+  static async start(gan: Gan, count: number, loss: Record<string, unknown>): Promise<ReplicaPool> {
+    // The compiled worker sits in dist/ both for dist/replicas.js and for lib/src/replicas.ts run by tsx.
+    const script = path.resolve(__dirname, "..", "dist", "replica-worker.js");
+    if (!fs.existsSync(script)) throw new Error(`${script} is missing: build the library (npm run build), or train with threads: 1`);
+    const backend = tf.getBackend();
+    const setup: ReplicaSetup = {
+      generator: describeModel(gan.generator),
+      discriminator: describeModel(gan.discriminator),
+      latentDim: gan.latentDim,
+      classes: gan.classes,
+      auxiliaryClassifier: gan.auxiliaryClassifier,
+      prepare: gan.prepare?.spec,
+      loss,
+      backend,
+    };
+    // Each worker trains on one core: its own GanTrainer-free replica, same backend, no threads of its own.
+    const env = { ...process.env, GANBOOK_BACKEND: backend, GANBOOK_THREADS: "1" };
+    const workers = Array.from({ length: count }, () => new Worker(script, { env, workerData: setup }));
+    const pool = new ReplicaPool(workers);
+    try {
+      await Promise.all(workers.map((_, i) => pool.request(i, { type: "ready" })));
+    } catch (e) {
+      await pool.dispose();
+      throw e;
+    }
+    return pool;
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  private request(worker: number, message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<PartGradients> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      if (this.pending.size === 0) this.busy();
+      this.pending.set(id, { resolve, reject });
+      this.workers[worker].postMessage({ ...message, id }, transfer);
+    });
+  }
+
+  /**
+   * Sends each worker the current weights of G and D and one part (parts[k] to worker k), and
+   * resolves with their gradients in part order. Posted at once: the workers compute while the
+   * caller computes its own part.
+   */
+  gradients(kind: "discriminator" | "generator", gan: Gan, parts: BatchPart[]): Promise<PartGradients[]> {
+    const weights = { generator: weightArrays(gan.generator), discriminator: weightArrays(gan.discriminator) };
+    return Promise.all(
+      parts.map((part, k) => {
+        const buffers = [...weights.generator, ...weights.discriminator].map((a) => a.slice().buffer);
+        const copies = { generator: buffers.slice(0, weights.generator.length), discriminator: buffers.slice(weights.generator.length) };
+        // Copies: an array read from a tensor may be the tensor's own storage (cpu backend), which a transfer would empty.
+        const copy = (a?: Float32Array) => a?.slice();
+        const sent: BatchPart = { count: part.count, noise: copy(part.noise)!, real: copy(part.real), realLabels: copy(part.realLabels), fakeLabels: copy(part.fakeLabels) };
+        const arrays = [sent.noise, sent.real, sent.realLabels, sent.fakeLabels].filter((a): a is Float32Array => a !== undefined);
+        return this.request(k, { type: kind, weights: copies, part: sent }, [...buffers, ...arrays.map((a) => a.buffer as ArrayBuffer)]);
+      }),
+    );
+  }
+
+  /** While a reply is awaited, the workers keep the process alive (or it could exit while waiting). */
+  private busy(): void {
+    for (const w of this.workers) w.ref();
+  }
+
+  /** Idle workers do not keep a script from exiting. */
+  private idle(): void {
+    for (const w of this.workers) w.unref();
+  }
+
+  async dispose(): Promise<void> {
+    this.failure ??= new Error("The training worker threads were stopped");
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
