@@ -10,6 +10,7 @@
  * makes D a critic estimating the Wasserstein distance, kept 1-Lipschitz by a gradient penalty.
  */
 import * as tf from "@tensorflow/tfjs";
+import "./gradients"; // zero gradients for comparisons (WGAN-GP), faster batch norm and LeakyReLU gradients
 
 export const GAN_LOSSES = ["minimax", "non-saturating", "least-squares", "wgan-gp"] as const;
 export type GanLoss = (typeof GAN_LOSSES)[number];
@@ -255,18 +256,6 @@ export function gradientPenalty(gan: Gan, real: tf.Tensor, fake: tf.Tensor): tf.
   const grad = tf.grad((x: tf.Tensor) => tf.sum(discriminate(gan, x)))(mixed);
   const norms = tf.sqrt(tf.add(tf.sum(tf.square(tf.reshape(grad, [n, -1])), 1), 1e-12));
   return tf.mean(tf.square(tf.sub(norms, 1))) as tf.Scalar;
-}
-
-// Comparison ops have zero gradient; tfjs has none registered, which stops the second-order
-// gradients of WGAN-GP at LeakyReLU (its gradient uses Greater).
-for (const kernelName of ["Greater", "GreaterEqual", "Less", "LessEqual", "Equal", "NotEqual"]) {
-  if (!tf.getGradient(kernelName)) {
-    tf.registerGradient({
-      kernelName,
-      inputsToSave: ["a", "b"],
-      gradFunc: (_dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => ({ a: () => tf.zerosLike(saved[0]), b: () => tf.zerosLike(saved[1]) }),
-    });
-  }
 }
 
 /** [mean D(x), mean D(G(z)), accuracy] as a tensor [3]. */
