@@ -48,10 +48,12 @@ options:
   --out DIR            output folder (default runs/<model>); must not exist unless --resume
   --steps N            generator steps (default: the chapter's full run; learning-rate drops
                        fall at the same share of the run)
-  --seed S             seed (default 0); seeded runs on the same backend repeat exactly
+  --seed S             seed (default 0); seeded runs on the same backend and threads repeat exactly
   --drop-at STEP       move the recipe's learning-rate drop to this step (for recipes with one:
                        vanilla, acgan, acgan-fashion, the ring and grid fixes)
   --backend NAME       tensorflow | wasm | cpu (default: the fastest that loads)
+  --threads N          threads per training step (as GANBOOK_THREADS; default: every core for a conv
+                       GAN, one for an MLP GAN); 1 turns data-parallel training off
   --checkpoint-every N steps between checkpoints and sample grids (default: one epoch of data)
   --resume             continue from the checkpoint in --out
   --quick              small data (as GANBOOK_QUICK=1), for trying things out
@@ -60,7 +62,7 @@ options:
 Ctrl-C stops after the current step and writes a checkpoint before exiting. At every checkpoint the
 samples' quality is measured (2,000 samples: the evaluator's numbers for images, mode coverage for toy
 data) and appended to quality.json, with the training seconds so far; run.json records the command,
-seed, commit, machine and backend of each start and resume.`;
+seed, commit, machine, backend and threads of each start and resume.`;
 
 interface Args {
   model: string;
@@ -69,6 +71,7 @@ interface Args {
   dropAt?: number;
   seed: number;
   backend?: string;
+  threads?: number;
   every?: number;
   resume: boolean;
   quick: boolean;
@@ -110,7 +113,8 @@ function parse(argv: string[]): Args {
       if (!["tensorflow", "wasm", "cpu"].includes(value ?? "")) usage(`--backend takes tensorflow, wasm or cpu; got ${value ?? "nothing"}`);
       args.backend = value;
       i++;
-    } else usage(`unknown option ${flag}`);
+    } else if (flag === "--threads") (args.threads = int(flag, value, 1)), i++;
+    else usage(`unknown option ${flag}`);
   }
   return args;
 }
@@ -118,6 +122,7 @@ function parse(argv: string[]): Args {
 async function main(): Promise<void> {
   const args = parse(process.argv.slice(2));
   if (args.backend) process.env.GANBOOK_BACKEND = args.backend;
+  if (args.threads) process.env.GANBOOK_THREADS = String(args.threads);
   if (args.quick) process.env.GANBOOK_QUICK = "1";
   const out = path.resolve(args.out);
   const checkpointDir = path.join(out, "checkpoint");
@@ -155,6 +160,7 @@ async function main(): Promise<void> {
     ? await gb.GanTrainer.load(checkpointDir, data, { labels: conditional ? labels : undefined, prepare: recipe.gan.prepare })
     : new gb.GanTrainer({ gan: recipe.gan, data, labels: conditional ? labels : undefined, ...recipe.options });
   if (!args.resume) fs.mkdirSync(out, { recursive: true });
+  console.log(`training on ${trainer.threadsReason}`);
   const target = args.steps ?? (quick ? Math.min(recipe.steps, 50) : recipe.steps);
   const remaining = target - trainer.step;
   if (remaining <= 0) {
@@ -177,6 +183,7 @@ async function main(): Promise<void> {
     machine: { cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), platform: `${os.platform()}-${os.arch()}` },
     node: process.version,
     backend: env.backend,
+    threads: trainer.threads,
     started: new Date().toISOString(),
   });
   fs.writeFileSync(runFile, JSON.stringify(runs, null, 2) + "\n");

@@ -2,15 +2,15 @@
 // same function: batch norm without tfjs's Tile, LeakyReLU as step(x, alpha) * dy.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
 import * as gb from "../lib/src/index";
 
-const { tf } = gb;
 
 function assertClose(a: tf.Tensor, b: tf.Tensor, what: string, tolerance = 1e-5) {
   assert.deepEqual(a.shape, b.shape, `${what}: shape`);
   const [x, y] = [a.dataSync(), b.dataSync()];
   const scale = Math.max(1, ...Array.from(y, Math.abs));
-  const worst = Math.max(...Array.from(x, (v, i) => Math.abs(v - y[i])));
+  const worst = Math.max(...Array.from(x, (v: number, i) => Math.abs(v - y[i])));
   assert.ok(worst <= tolerance * scale, `${what}: differs by ${worst}`);
 }
 

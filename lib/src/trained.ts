@@ -37,6 +37,8 @@ export interface TrainingRun {
   machine: { cpu: string; cores: number; memoryGiB: number; platform: string };
   node: string;
   backend: string;
+  /** Threads per training step (data-parallel); absent in runs made before there were threads (1). */
+  threads?: number;
   started: string;
 }
 
