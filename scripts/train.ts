@@ -28,6 +28,7 @@ const MODELS: Record<string, Model> = {
   vanilla: { about: "chapter 03: MLP GAN on MNIST", data: "mnist", recipe: (gb, seed, steps) => gb.vanillaMnist(seed, steps) },
   dcgan: { about: "chapter 04: DCGAN on MNIST", data: "mnist", recipe: (gb, seed, steps) => gb.dcgan(seed, steps) },
   "dcgan-fashion": { about: "chapter 04: DCGAN on Fashion-MNIST", data: "fashion-mnist", recipe: (gb, seed, steps) => gb.dcgan(seed, steps) },
+  "dcgan-long": { about: "chapter 04's DCGAN, long run (averaged G, late drop): the shipped dcgan-mnist", data: "mnist", recipe: (gb, seed, steps) => gb.dcganLong(seed, steps) },
   conditional: { about: "chapter 06: conditional DCGAN on MNIST (labels as channels)", data: "mnist", recipe: (gb, seed, steps) => gb.conditionalDcgan(seed, steps) },
   acgan: { about: "chapter 06: ACGAN (auxiliary classifier) on MNIST", data: "mnist", recipe: (gb, seed, steps) => gb.acgan(seed, steps) },
   "acgan-fashion": { about: "chapter 06: ACGAN on Fashion-MNIST", data: "fashion-mnist", recipe: (gb, seed, steps) => gb.acgan(seed, steps) },
