@@ -13,7 +13,7 @@ from torch import nn
 
 
 def tf_tutorial():
-    """TensorFlow's DCGAN tutorial (anchors.md); TF 'same' padding as torch padding/output_padding."""
+    """TensorFlow's DCGAN tutorial (tensorflow.org/tutorials/generative/dcgan); TF 'same' padding as torch padding/output_padding."""
     g = nn.Sequential(
         nn.Linear(100, 7 * 7 * 256, bias=False), nn.BatchNorm1d(7 * 7 * 256), nn.LeakyReLU(0.3),
         nn.Unflatten(1, (256, 7, 7)),

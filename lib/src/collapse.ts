@@ -121,7 +121,7 @@ export interface CollapseSetting {
   steps: number;
   /** From this share of the run on, both learning rates are a tenth (undefined: no drop). */
   dropAt?: number;
-  /** Samples measured (anchors.md: coverage of 2,500 samples). */
+  /** Samples measured (VEEGAN and PacGAN report coverage of 2,500 samples). */
   samples: number;
   /** Decay of the generator's moving average, sampled and measured instead of G (undefined: G itself). */
   generatorAverage?: number;

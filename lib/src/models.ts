@@ -183,7 +183,7 @@ export function buildDcganDiscriminator(options: DcganOptions = {}): tf.Sequenti
 }
 
 /**
- * TensorFlow's DCGAN tutorial generator (the benchmark model; ../shared/reference/anchors.md):
+ * TensorFlow's DCGAN tutorial generator (the benchmark model; tensorflow.org/tutorials/generative/dcgan):
  * z [N, 100] -> Dense 7*7*256 -> BN -> LeakyReLU -> [N, 7, 7, 256] -> ConvT(128, 5, 1) -> BN -> LeakyReLU
  * -> ConvT(64, 5, 2) [N, 14, 14, 64] -> BN -> LeakyReLU -> ConvT(1, 5, 2, tanh) [N, 28, 28, 1].
  */

@@ -27,7 +27,7 @@ export interface ImageQuality {
   labelAccuracy?: number;
 }
 
-/** One point of a toy GAN's curve: mode coverage of its samples (anchors: VEEGAN, PacGAN). */
+/** One point of a toy GAN's curve: mode coverage of its samples (as VEEGAN and PacGAN measure it). */
 export interface ToyQuality {
   kind: "toy";
   step: number;

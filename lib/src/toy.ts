@@ -1,6 +1,7 @@
 /**
  * Toy data, seeded: 1D Gaussian mixtures, the 2D ring of 8 and grid of 25 Gaussians used in
- * mode-collapse papers (../shared/reference/anchors.md), and a spiral. Chapter 03 learns them;
+ * mode-collapse papers (Metz et al. 2017, Unrolled GANs; Srivastava et al. 2017, VEEGAN; Lin et al.
+ * 2018, PacGAN), and a spiral. Chapter 03 learns them;
  * chapter 05 shows generators collapsing on them.
  */
 import * as tf from "@tensorflow/tfjs";
@@ -103,7 +104,7 @@ export interface ModeReport {
 /**
  * Mode coverage of `points` [n, dims] for a mixture: a sample is high quality when it lies within
  * 3 std of its nearest mode; a mode is covered when it is the nearest mode of a high-quality sample
- * (anchors.md, after VEEGAN and PacGAN).
+ * (the measure of VEEGAN, Srivastava et al. 2017, and PacGAN, Lin et al. 2018).
  */
 export function modeCoverage(points: tf.Tensor2D | Float32Array, mix: Mixture): ModeReport {
   const dims = mix.centers[0].length;

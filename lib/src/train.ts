@@ -269,6 +269,9 @@ async function listenForInterrupts(listener: () => void): Promise<void> {
   process.on("SIGINT", listener);
 }
 
+/** Stops a trainer's worker threads once the trainer itself has been garbage-collected. */
+const RETIRED_TRAINERS = new FinalizationRegistry<ReplicaPool>((pool) => void pool.dispose());
+
 /** Trains a GAN; see the module comment. Construct, then `await trainer.train(steps)`. */
 export class GanTrainer {
   readonly gan: Gan;
@@ -387,6 +390,8 @@ export class GanTrainer {
     if (this.threads > 1 && !this.replicas) {
       const { loss, realLabel, gradientPenalty } = this.options;
       this.replicas = await ReplicaPool.start(this.gan, this.threads - 1, { loss, realLabel, gradientPenalty });
+      // A notebook rarely disposes its trainers: stop the workers when the trainer is garbage.
+      RETIRED_TRAINERS.register(this, this.replicas);
     }
   }
 
