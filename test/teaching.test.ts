@@ -1,0 +1,122 @@
+// The code chapters teach with, checked against an independent computation: backprop by hand
+// against tf.grad (chapter 02), nearest neighbours against brute force (03, 07), latent
+// interpolation and directions (04), per-class sampling and grids (06), and every builder's
+// output shape (tfjs-examples' gan_test.js checks [null, 28, 28, 1] the same way).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import * as gb from "../lib/src/index";
+
+test("backpropByHand gives tf.grad's gradients for a 2-2-1 sigmoid net (chapter 02)", async () => {
+  await gb.ready();
+  const net: gb.TinyNet = { W1: [[0.3, -0.8], [0.5, 0.2]], b1: [0.1, -0.4], W2: [0.7, -1.1], b2: 0.25 };
+  const x: [number, number] = [0.9, -0.3];
+  const y = 1;
+  const hand = gb.backpropByHand(net, x, y);
+  const cost = (W1: tf.Tensor, b1: tf.Tensor, W2: tf.Tensor, b2: tf.Tensor) =>
+    tf.tidy(() => {
+      const h = tf.sigmoid(tf.add(tf.matMul(tf.tensor2d([x]), W1), b1)); // [1, 2]
+      const yHat = tf.sigmoid(tf.add(tf.matMul(h, tf.reshape(W2, [2, 1])), b2)); // [1, 1]
+      return tf.mul(0.5, tf.sum(tf.square(tf.sub(yHat, y))));
+    });
+  const inputs = [tf.tensor2d(net.W1), tf.tensor1d(net.b1), tf.tensor1d(net.W2), tf.scalar(net.b2)];
+  const [dW1, dB1, dW2, dB2] = tf.grads(cost)(inputs).map((g) => Array.from(g.dataSync()));
+  const close = (a: number[], b: number[], what: string) => a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) < 1e-6, `${what}[${i}]: ${v} vs ${b[i]}`));
+  close(hand.backward.dW1.flat(), dW1, "dW1");
+  close(hand.backward.dB1, dB1, "dB1");
+  close(hand.backward.dW2, dW2, "dW2");
+  close([hand.backward.dB2], dB2, "dB2");
+  assert.ok(Math.abs(hand.forward.cost - cost(inputs[0], inputs[1], inputs[2], inputs[3]).dataSync()[0]) < 1e-6, "the same cost");
+  tf.dispose(inputs);
+});
+
+test("nearestNeighbors finds what brute force finds, across chunk boundaries", async () => {
+  await gb.ready();
+  const data = tf.randomNormal([23, 3, 2], 0, 1, "float32", 1);
+  const queries = tf.randomNormal([7, 3, 2], 0, 1, "float32", 2);
+  const { indices, distances } = gb.nearestNeighbors(queries, data, 5); // 5 chunks of at most 5
+  const d = data.reshape([23, 6]).arraySync() as number[][];
+  const q = queries.reshape([7, 6]).arraySync() as number[][];
+  q.forEach((row, i) => {
+    const squared = d.map((other) => other.reduce((s, v, k) => s + (v - row[k]) ** 2, 0));
+    const best = squared.indexOf(Math.min(...squared));
+    assert.equal(indices[i], best, `query ${i}`);
+    assert.ok(Math.abs(distances[i] - Math.sqrt(squared[best])) < 1e-3, `query ${i}: Euclidean distance ${distances[i]} vs ${Math.sqrt(squared[best])}`);
+  });
+  // A point of the data is its own nearest neighbour.
+  const own = gb.nearestNeighbors(data.slice(4, 3), data, 10);
+  assert.deepEqual(Array.from(own.indices), [4, 5, 6]);
+  tf.dispose([data, queries]);
+});
+
+test("interpolateLatent starts and ends at its endpoints; slerp keeps the norm between them, linear shrinks it", async () => {
+  await gb.ready();
+  const z0 = gb.sampleNoise(1, 64, 3);
+  const z1 = gb.sampleNoise(1, 64, 4);
+  for (const mode of ["slerp", "linear"] as const) {
+    const path = gb.interpolateLatent(z0, z1, 9, mode);
+    assert.deepEqual(path.shape, [9, 64]);
+    const rows = path.arraySync();
+    const [a, b] = [z0.arraySync()[0], z1.arraySync()[0]];
+    rows[0].forEach((v, i) => assert.ok(Math.abs(v - a[i]) < 1e-4, `${mode}: first row is z0`));
+    rows[8].forEach((v, i) => assert.ok(Math.abs(v - b[i]) < 1e-4, `${mode}: last row is z1`));
+    const norms = rows.map((r) => Math.hypot(...r));
+    const [n0, n1] = [Math.hypot(...a), Math.hypot(...b)];
+    const middle = norms[4];
+    if (mode === "slerp") assert.ok(middle > Math.min(n0, n1) - 1e-3 && middle < Math.max(n0, n1) + 1e-3, `slerp keeps the norm: ${middle} between ${n0} and ${n1}`);
+    else assert.ok(middle < 0.85 * Math.min(n0, n1), `linear shrinks the norm of two near-orthogonal vectors: ${middle} vs ${n0}, ${n1}`);
+    path.dispose();
+  }
+  tf.dispose([z0, z1]);
+});
+
+test("latentDirection recovers the direction a synthetic generator's property follows", async () => {
+  await gb.ready();
+  // A "generator" whose sample's ink is w·z for a known w: the direction found must point along w.
+  const w = tf.tidy(() => tf.div(tf.range(1, 17), tf.norm(tf.range(1, 17)))); // [16], unit
+  const z = gb.sampleNoise(2000, 16, 5);
+  const ink = tf.tidy(() => tf.sum(tf.mul(z, w), 1).dataSync() as Float32Array);
+  const direction = gb.latentDirection(z, ink, 0.2);
+  const cosine = tf.tidy(() => tf.div(tf.sum(tf.mul(direction.reshape([16]), w)), tf.norm(direction)).dataSync()[0]);
+  assert.ok(cosine > 0.95, `cosine with the true direction: ${cosine}`);
+  tf.dispose([w, z, direction]);
+});
+
+test("sampleByClass asks for classes in turn and classGrid holds a style per column (chapter 06)", async () => {
+  await gb.ready();
+  const gan: gb.Gan = { generator: gb.buildConditionalGenerator({ latentDim: 8, width: 4, classes: 3, seed: 1 }), discriminator: gb.buildConditionalDiscriminator({ width: 4, classes: 3, seed: 2 }), latentDim: 8, classes: 3 };
+  const { samples, requested } = gb.sampleByClass(gan, 7, 9);
+  assert.deepEqual(Array.from(requested), [0, 1, 2, 0, 1, 2, 0]);
+  assert.deepEqual(samples.shape, [7, 28, 28, 1]);
+  const noise = gb.sampleNoise(4, 8, 10);
+  const grid = gb.classGrid(gan, noise);
+  assert.deepEqual(grid.shape, [12, 28, 28, 1], "3 rows of 4");
+  // Row 1, column 2 is G(noise[2], class 1).
+  const one = tf.tidy(() => gb.generate(gan, noise.slice(2, 1), tf.oneHot(tf.tensor1d([1], "int32"), 3).toFloat(), false));
+  const cell = grid.slice(4 + 2, 1);
+  assert.ok(tf.tidy(() => tf.max(tf.abs(tf.sub(cell, one))).dataSync()[0]) < 1e-5);
+  assert.throws(() => gb.sampleByClass({ ...gan, classes: undefined }, 2), /needs a conditional GAN/);
+  tf.dispose([samples, noise, grid, one, cell]);
+});
+
+test("every builder outputs the shape it promises", async () => {
+  await gb.ready();
+  const shape = (m: tf.LayersModel) => m.outputs.map((o) => o.shape);
+  assert.deepEqual(shape(gb.buildDcganGenerator({ latentDim: 16, width: 8 })), [[null, 28, 28, 1]]);
+  assert.deepEqual(shape(gb.buildDcganDiscriminator({ width: 8 })), [[null, 1]]);
+  assert.deepEqual(shape(gb.buildTfTutorialGenerator()), [[null, 28, 28, 1]]);
+  assert.deepEqual(shape(gb.buildTfTutorialDiscriminator()), [[null, 1]]);
+  assert.deepEqual(shape(gb.buildConditionalGenerator({ latentDim: 16, width: 8, classes: 10 })), [[null, 28, 28, 1]]);
+  assert.deepEqual(shape(gb.buildConditionalDiscriminator({ width: 8, classes: 10 })), [[null, 1]]);
+  assert.deepEqual(shape(gb.buildAcganDiscriminator({ width: 8, classes: 10 })), [[null, 11]], "real/fake logit and 10 class logits");
+  assert.deepEqual(shape(gb.buildMlpGenerator({ latentDim: 4, dataShape: [28, 28, 1], hidden: [8], outputActivation: "tanh" })), [[null, 28, 28, 1]]);
+  assert.deepEqual(shape(gb.buildMlpDiscriminator({ dataShape: [2], hidden: [8] })), [[null, 1]]);
+  assert.deepEqual(shape(gb.buildPerceptron({ inputs: 3 })), [[null, 1]]);
+  // And a batch through the DCGAN generator has that shape, in tanh's range.
+  const g = gb.buildDcganGenerator({ latentDim: 16, width: 8 });
+  const out = tf.tidy(() => g.predict(gb.sampleNoise(3, 16, 1)) as tf.Tensor);
+  assert.deepEqual(out.shape, [3, 28, 28, 1]);
+  const [lo, hi] = [tf.min(out).dataSync()[0], tf.max(out).dataSync()[0]];
+  assert.ok(lo >= -1 && hi <= 1);
+  out.dispose();
+});
