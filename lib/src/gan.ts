@@ -81,7 +81,7 @@ export function classCrossEntropy(classLogits: tf.Tensor, oneHot: tf.Tensor): tf
  * D's output split into the real/fake logit [N, 1] and, for an ACGAN given `classLabels`, the
  * cross-entropy of the class logits [N, classes] against them (undefined otherwise).
  */
-function splitOutput(gan: Gan, output: tf.Tensor, classLabels?: tf.Tensor): { logits: tf.Tensor; classLoss?: tf.Scalar } {
+export function splitOutput(gan: Gan, output: tf.Tensor, classLabels?: tf.Tensor): { logits: tf.Tensor; classLoss?: tf.Scalar } {
   if (!gan.auxiliaryClassifier) return { logits: output };
   const [logits, classLogits] = tf.split(output, [1, output.shape[1]! - 1], 1);
   return { logits, classLoss: classLabels ? classCrossEntropy(classLogits, classLabels) : undefined };
@@ -172,32 +172,43 @@ export function trainableVariables(model: tf.LayersModel): tf.Variable[] {
   return model.trainableWeights.map((w) => w.read() as tf.Variable);
 }
 
+// #region chapter 03: gradients (the notebook shows this code; test/chapter-code.test.ts keeps them equal)
 /**
- * The loss of one update with its gradients: `grads[i]` belongs to the model's `trainableWeights[i]`
- * (null for a weight the loss does not reach, which the update then leaves alone).
+ * The loss of one update with its gradients: `grads[i]` belongs to the model's
+ * `trainableWeights[i]` (null for a weight the loss does not reach: the update leaves it alone).
  */
 export interface Gradients {
   loss: tf.Scalar;
   grads: (tf.Tensor | null)[];
 }
 
-/** A model's trainable variables and d(loss)/d(each), computed by `f`, in `trainableWeights` order. */
-function gradientsOf(model: tf.LayersModel, f: () => tf.Scalar): Gradients {
+/** The loss `f` computes and its gradient with respect to each of `model`'s trainable weights. */
+export function gradientsOf(model: tf.LayersModel, f: () => tf.Scalar): Gradients {
   const variables = trainableVariables(model);
   const { value, grads } = tf.variableGrads(f, variables);
   return { loss: value, grads: variables.map((v) => grads[v.name] ?? null) };
 }
 
-/** Applies gradients from {@link discriminatorGradients} / {@link generatorGradients} to `model` with `optimizer`. */
-export function applyGradients(model: tf.LayersModel, optimizer: tf.Optimizer, grads: (tf.Tensor | null)[]): void {
+/** Applies gradients (from {@link gradientsOf}) to `model`'s weights with `optimizer`. */
+export function applyGradients(
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  grads: (tf.Tensor | null)[],
+): void {
   const variables = trainableVariables(model);
-  optimizer.applyGradients(variables.flatMap((v, i) => (grads[i] ? [{ name: v.name, tensor: grads[i]! }] : [])));
+  const named = variables.flatMap((v, i) => {
+    const grad = grads[i];
+    return grad ? [{ name: v.name, tensor: grad }] : [];
+  });
+  optimizer.applyGradients(named);
 }
+// #endregion
 
+// #region chapter 03: the discriminator's gradients
 /**
- * The discriminator's loss on `real` [N, ...] (labelled real) and G(noise) [M, ...] (labelled fake),
- * its gradients with respect to D's weights, and the batch's [mean D(x), mean D(G(z)), accuracy]
- * as `stats` [3]. Nothing changes: {@link discriminatorStep} applies them. The caller disposes.
+ * The discriminator's loss on `real` [N, ...] (labelled real) and G(noise) [M, ...] (labelled
+ * fake), its gradients with respect to D's weights, and the batch's [mean D(x), mean D(G(z)),
+ * accuracy] as `stats` [3]. Nothing changes: discriminatorStep applies them; the caller disposes.
  */
 export function discriminatorGradients(
   gan: Gan,
@@ -209,8 +220,8 @@ export function discriminatorGradients(
   let stats: tf.Tensor1D | undefined;
   const result = gradientsOf(gan.discriminator, () => {
     const fake = generate(gan, noise, labels?.fake);
-    // ACGAN: D also learns to classify, real samples only (so no class loss for the fakes): taught on
-    // G's samples too (the paper's L_C), D learns to read G's own conventions and G's digits drift.
+    // ACGAN (chapter 06): D also learns to classify, real samples only (taught on G's samples too,
+    // the paper's L_C, D learns to read G's own conventions and G's digits drift).
     const realOut = splitOutput(gan, discriminate(gan, real, true, labels?.real), labels?.real);
     const fakeLogits = splitOutput(gan, discriminate(gan, fake, true, labels?.fake)).logits;
     const realLogits = realOut.logits;
@@ -218,11 +229,15 @@ export function discriminatorGradients(
     let loss = discriminatorLoss(realLogits, fakeLogits, options);
     if (realOut.classLoss) loss = tf.add(loss, realOut.classLoss) as tf.Scalar;
     if (options.loss !== "wgan-gp") return loss;
-    return tf.add(loss, tf.mul(options.gradientPenalty ?? 10, gradientPenalty(gan, real, fake))) as tf.Scalar;
+    // WGAN-GP (chapter 05): D is a critic kept 1-Lipschitz by a gradient penalty.
+    const penalty = tf.mul(options.gradientPenalty ?? 10, gradientPenalty(gan, real, fake));
+    return tf.add(loss, penalty) as tf.Scalar;
   });
   return { ...result, stats: stats! };
 }
+// #endregion
 
+// #region chapter 03: one discriminator update
 /**
  * One discriminator update: D sees `real` [N, ...] labelled real and G(noise) [M, ...] labelled
  * fake, and only D's weights change. Returns the batch's metrics.
@@ -242,6 +257,7 @@ export function discriminatorStep(
   tf.dispose([loss, stats, ...grads.filter((g): g is tf.Tensor => g !== null)]);
   return { dLoss, dReal, dFake, dAccuracy };
 }
+// #endregion
 
 /**
  * WGAN-GP's penalty: mean (||∇x̂ D(x̂)|| - 1)² at random points x̂ between real and fake samples.
@@ -259,7 +275,7 @@ export function gradientPenalty(gan: Gan, real: tf.Tensor, fake: tf.Tensor): tf.
 }
 
 /** [mean D(x), mean D(G(z)), accuracy] as a tensor [3]. */
-function discriminatorStats(realLogits: tf.Tensor, fakeLogits: tf.Tensor, loss: GanLoss = "non-saturating"): tf.Tensor1D {
+export function discriminatorStats(realLogits: tf.Tensor, fakeLogits: tf.Tensor, loss: GanLoss = "non-saturating"): tf.Tensor1D {
   return tf.tidy(() => {
     // Probabilities for the classifying losses; raw outputs (threshold 0.5) for least squares and
     // the WGAN critic (threshold 0, so its "accuracy" is only a rough sign of separation).
@@ -273,30 +289,46 @@ function discriminatorStats(realLogits: tf.Tensor, fakeLogits: tf.Tensor, loss: 
   });
 }
 
+// #region chapter 03: the generator's gradients
 /**
  * The generator's loss for G(noise) judged by D (with the labels asked for, when conditional) and
  * its gradients with respect to G's weights; nothing changes. The caller disposes.
  */
-export function generatorGradients(gan: Gan, noise: tf.Tensor, options: LossOptions = {}, labels?: tf.Tensor): Gradients {
+export function generatorGradients(
+  gan: Gan,
+  noise: tf.Tensor,
+  options: LossOptions = {},
+  labels?: tf.Tensor,
+): Gradients {
   return gradientsOf(gan.generator, () => {
     const fake = generate(gan, noise, labels);
     const out = splitOutput(gan, discriminate(gan, fake, true, labels), labels);
     const loss = generatorLoss(out.logits, options);
-    return out.classLoss ? (tf.add(loss, out.classLoss) as tf.Scalar) : loss; // ACGAN: G wants its class read
+    // ACGAN: G also wants D to read its sample as the class asked for.
+    return out.classLoss ? (tf.add(loss, out.classLoss) as tf.Scalar) : loss;
   });
 }
+// #endregion
 
+// #region chapter 03: one generator update
 /**
  * One generator update through a frozen discriminator: G(noise) is judged by D and only G's
  * weights change. Returns the generator's loss (before the update).
  */
-export function generatorStep(gan: Gan, optimizer: tf.Optimizer, noise: tf.Tensor, options: LossOptions = {}, labels?: tf.Tensor): number {
+export function generatorStep(
+  gan: Gan,
+  optimizer: tf.Optimizer,
+  noise: tf.Tensor,
+  options: LossOptions = {},
+  labels?: tf.Tensor,
+): number {
   const { loss, grads } = generatorGradients(gan, noise, options, labels);
   applyGradients(gan.generator, optimizer, grads);
   const value = loss.dataSync()[0];
   tf.dispose([loss, ...grads.filter((g): g is tf.Tensor => g !== null)]);
   return value;
 }
+// #endregion
 
 /** A batch of noise z ~ N(0, 1): [n, latentDim]; seeded when `seed` is given. */
 export function sampleNoise(n: number, latentDim: number, seed?: number): tf.Tensor2D {
