@@ -19,7 +19,16 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { isMainThread, Worker } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs";
-import type { Gan, PrepareSpec } from "./gan";
+import {
+  applyGradients,
+  discriminatorGradients,
+  generatorGradients,
+  type DiscriminatorMetrics,
+  type Gan,
+  type Gradients,
+  type LossOptions,
+  type PrepareSpec,
+} from "./gan";
 
 /** Cores this process may use (os.availableParallelism where Node has it). */
 export function availableCores(): number {
@@ -225,5 +234,109 @@ export class ReplicaPool {
   async dispose(): Promise<void> {
     this.failure ??= new Error("The training worker threads were stopped");
     await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/**
+ * One discriminator or generator update over the threads: the worker threads compute the gradients
+ * of batch parts 1.. while this thread computes part 0's; the parts' gradients are combined and
+ * applied once. `GanTrainer` makes one when it trains on more than one thread.
+ */
+export class ParallelUpdates {
+  /** Each part's share of the batch, the weight of its gradients. */
+  private readonly shares: number[];
+
+  constructor(
+    readonly pool: ReplicaPool,
+    private readonly gan: Gan,
+    private readonly parts: [number, number][],
+    private readonly options: LossOptions & { batchSize: number },
+  ) {
+    this.shares = parts.map(([a, b]) => (b - a) / options.batchSize);
+  }
+
+  /** {@link discriminatorStep} over the threads: `real`, `z` [batch, ...] and the labels are cut into parts. */
+  async discriminatorUpdate(optimizer: tf.Optimizer, real: tf.Tensor, z: tf.Tensor, labels?: { real: tf.Tensor; fake: tf.Tensor }): Promise<DiscriminatorMetrics> {
+    const pending = this.pool.gradients("discriminator", this.gan, this.remoteParts({ noise: z, real, realLabels: labels?.real, fakeLabels: labels?.fake }));
+    const mine = this.onPartZero([real, z, labels?.real, labels?.fake], ([r, noise, realLabels, fakeLabels]) =>
+      discriminatorGradients(this.gan, r!, noise!, this.options, labels ? { real: realLabels!, fake: fakeLabels! } : undefined),
+    );
+    const stats = Array.from(mine.stats.dataSync());
+    mine.stats.dispose();
+    const { loss, theirs } = await this.finish(this.gan.discriminator, optimizer, mine, pending);
+    const mean = (j: number) => this.weigh(stats[j], theirs.map((t) => t.stats![j]));
+    return { dLoss: loss, dReal: mean(0), dFake: mean(1), dAccuracy: mean(2) };
+  }
+
+  /** {@link generatorStep} over the threads. */
+  async generatorUpdate(optimizer: tf.Optimizer, z: tf.Tensor, labels?: tf.Tensor): Promise<number> {
+    const pending = this.pool.gradients("generator", this.gan, this.remoteParts({ noise: z, fakeLabels: labels }));
+    const mine = this.onPartZero([z, labels], ([noise, fakeLabels]) => generatorGradients(this.gan, noise!, this.options, fakeLabels));
+    return (await this.finish(this.gan.generator, optimizer, mine, pending)).loss;
+  }
+
+  /** `f` on part 0 of each tensor (undefined stays undefined); the cut tensors are freed after. */
+  private onPartZero<T>(tensors: (tf.Tensor | undefined)[], f: (parts: (tf.Tensor | undefined)[]) => T): T {
+    const [a, b] = this.parts[0];
+    const cut = tensors.map((t) => t?.slice(a, b - a));
+    try {
+      return f(cut);
+    } finally {
+      tf.dispose(cut.filter((t): t is tf.Tensor => t !== undefined));
+    }
+  }
+
+  /** The batch parts 1.. as arrays for the worker threads ([N, ...] tensors cut along the batch). */
+  private remoteParts(tensors: { noise: tf.Tensor; real?: tf.Tensor; realLabels?: tf.Tensor; fakeLabels?: tf.Tensor }): BatchPart[] {
+    return this.parts.slice(1).map(([a, b]) => {
+      const read = (t?: tf.Tensor) => {
+        if (!t) return undefined;
+        const part = t.slice(a, b - a);
+        try {
+          return part.dataSync() as Float32Array;
+        } finally {
+          part.dispose();
+        }
+      };
+      return { count: b - a, noise: read(tensors.noise)!, real: read(tensors.real), realLabels: read(tensors.realLabels), fakeLabels: read(tensors.fakeLabels) };
+    });
+  }
+
+  /** part 0's value and the others', weighted by their shares of the batch, summed in part order. */
+  private weigh(mine: number, theirs: number[]): number {
+    return theirs.reduce((acc, v, k) => acc + v * this.shares[k + 1], mine * this.shares[0]);
+  }
+
+  /**
+   * Waits for the workers' gradients, combines them with `mine` (each part weighted by its share of
+   * the batch, in part order, so a run repeats exactly: the gradient of the whole batch's mean loss)
+   * and applies them to `model` with `optimizer`. Frees `mine`.
+   */
+  private async finish(model: tf.LayersModel, optimizer: tf.Optimizer, mine: Gradients, pending: Promise<PartGradients[]>): Promise<{ loss: number; theirs: PartGradients[] }> {
+    const disposeMine = () => tf.dispose([mine.loss, ...mine.grads.filter((g): g is tf.Tensor => g !== null)]);
+    let theirs: PartGradients[];
+    try {
+      theirs = await pending;
+    } catch (e) {
+      disposeMine();
+      throw e;
+    }
+    const grads = mine.grads.map((g, i) =>
+      !g
+        ? null
+        : tf.tidy(() => {
+            const shape = model.trainableWeights[i].shape as number[];
+            let sum = tf.mul(g, this.shares[0]);
+            theirs.forEach((t, k) => {
+              if (t.grads[i]) sum = tf.add(sum, tf.mul(tf.tensor(t.grads[i]!, shape), this.shares[k + 1]));
+            });
+            return sum;
+          }),
+    );
+    const loss = this.weigh(mine.loss.dataSync()[0], theirs.map((t) => t.loss));
+    disposeMine();
+    applyGradients(model, optimizer, grads);
+    tf.dispose(grads.filter((g): g is tf.Tensor => g !== null));
+    return { loss, theirs };
   }
 }

@@ -11,24 +11,11 @@
 import * as tf from "@tensorflow/tfjs";
 import pl from "nodejs-polars";
 import { readCheckpoint, writeCheckpoint, type NamedTensor } from "./checkpoint";
-import {
-  applyGradients,
-  discriminatorGradients,
-  discriminatorStep,
-  generate,
-  generatorGradients,
-  generatorStep,
-  GAN_LOSSES,
-  sampleNoise,
-  type DiscriminatorMetrics,
-  type Gan,
-  type GanLoss,
-  type Gradients,
-} from "./gan";
+import { discriminatorStep, generate, generatorStep, GAN_LOSSES, sampleNoise, type Gan, type GanLoss } from "./gan";
 import type { PlotlyFigure } from "./display";
 import { encodePng, imageGridRaster, type GridOptions, type Raster } from "./images";
 import { TrainingProgress } from "./progress";
-import { chooseThreads, ReplicaPool, splitBatch, type BatchPart, type PartGradients } from "./replicas";
+import { chooseThreads, ParallelUpdates, ReplicaPool, splitBatch } from "./replicas";
 import { makeRandom } from "./toy";
 
 /** One row of the history: what step `step` measured. */
@@ -297,8 +284,8 @@ export class GanTrainer {
   readonly threadsReason: string;
   /** Where each thread's part of a batch starts and ends (part 0 is this thread's). */
   private readonly parts: [number, number][];
-  /** The worker threads of parts 1.., started by the first `train` call when threads > 1. */
-  private replicas?: ReplicaPool;
+  /** The updates over worker threads (parts 1..), started by the first `train` call when threads > 1. */
+  private parallel?: ParallelUpdates;
   private stopRequested = false;
   private secondsBefore = 0;
 
@@ -387,11 +374,12 @@ export class GanTrainer {
 
   /** Starts the worker threads on the first call (threads > 1). */
   private async startReplicas(): Promise<void> {
-    if (this.threads > 1 && !this.replicas) {
+    if (this.threads > 1 && !this.parallel) {
       const { loss, realLabel, gradientPenalty } = this.options;
-      this.replicas = await ReplicaPool.start(this.gan, this.threads - 1, { loss, realLabel, gradientPenalty });
+      const pool = await ReplicaPool.start(this.gan, this.threads - 1, { loss, realLabel, gradientPenalty });
+      this.parallel = new ParallelUpdates(pool, this.gan, this.parts, this.options);
       // A notebook rarely disposes its trainers: stop the workers when the trainer is garbage.
-      RETIRED_TRAINERS.register(this, this.replicas);
+      RETIRED_TRAINERS.register(this, pool);
     }
   }
 
@@ -448,8 +436,8 @@ export class GanTrainer {
         ? { real: this.oneHot(Int32Array.from(indices, (i) => this.labels![i])), fake: this.oneHot(this.fakeClasses(s, u)) }
         : undefined;
       try {
-        return this.replicas
-          ? await this.parallelDiscriminatorUpdate(optimizer, real, z, labels)
+        return this.parallel
+          ? await this.parallel.discriminatorUpdate(optimizer, real, z, labels)
           : discriminatorStep(this.gan, optimizer, real, z, this.options, labels);
       } finally {
         tf.dispose([real, z, labels?.real, labels?.fake].filter((t): t is tf.Tensor => t !== undefined));
@@ -464,7 +452,9 @@ export class GanTrainer {
     const gLabels = this.labels ? this.oneHot(this.fakeClasses(s, dSteps)) : undefined;
     let gLoss: number;
     try {
-      gLoss = this.replicas ? await this.parallelGeneratorUpdate(z, gLabels) : generatorStep(this.gan, this.gOptimizer, z, this.options, gLabels);
+      gLoss = this.parallel
+        ? await this.parallel.generatorUpdate(this.gOptimizer, z, gLabels)
+        : generatorStep(this.gan, this.gOptimizer, z, this.options, gLabels);
     } finally {
       tf.dispose([z, ...(gLabels ? [gLabels] : [])]);
     }
@@ -473,99 +463,6 @@ export class GanTrainer {
       tf.dispose(dWeights);
     }
     return { step: s, ...d, gLoss, seconds: this.secondsBefore + (Date.now() - started) / 1000 };
-  }
-
-  /** The batch parts 1.. as arrays for the worker threads ([N, ...] tensors cut along the batch). */
-  private remoteParts(tensors: { noise: tf.Tensor; real?: tf.Tensor; realLabels?: tf.Tensor; fakeLabels?: tf.Tensor }): BatchPart[] {
-    return this.parts.slice(1).map(([a, b]) => {
-      const read = (t?: tf.Tensor) => {
-        if (!t) return undefined;
-        const part = t.slice(a, b - a);
-        try {
-          return part.dataSync() as Float32Array;
-        } finally {
-          part.dispose();
-        }
-      };
-      return { count: b - a, noise: read(tensors.noise)!, real: read(tensors.real), realLabels: read(tensors.realLabels), fakeLabels: read(tensors.fakeLabels) };
-    });
-  }
-
-  /**
-   * Combines this thread's gradients of part 0 with the workers' of parts 1.., each weighted by its
-   * share of the batch, in part order (so a run repeats exactly): the gradient of the whole batch's
-   * mean loss. Disposes `mine`'s gradients; returns the combined ones.
-   */
-  private combine(mine: Gradients, theirs: PartGradients[], model: tf.LayersModel): { grads: (tf.Tensor | null)[]; loss: number } {
-    const share = this.parts.map(([a, b]) => (b - a) / this.options.batchSize);
-    const grads = mine.grads.map((g, i) =>
-      !g
-        ? null
-        : tf.tidy(() => {
-            const shape = model.trainableWeights[i].shape as number[];
-            let sum = tf.mul(g, share[0]);
-            theirs.forEach((t, k) => {
-              if (t.grads[i]) sum = tf.add(sum, tf.mul(tf.tensor(t.grads[i]!, shape), share[k + 1]));
-            });
-            return sum;
-          }),
-    );
-    const loss = mine.loss.dataSync()[0] * share[0] + theirs.reduce((acc, t, k) => acc + t.loss * share[k + 1], 0);
-    tf.dispose([mine.loss, ...mine.grads.filter((g): g is tf.Tensor => g !== null)]);
-    return { grads, loss };
-  }
-
-  /** {@link discriminatorStep} over the threads: each computes its part's gradients; one update. */
-  private async parallelDiscriminatorUpdate(optimizer: tf.Optimizer, real: tf.Tensor, z: tf.Tensor, labels?: { real: tf.Tensor; fake: tf.Tensor }): Promise<DiscriminatorMetrics> {
-    const pending = this.replicas!.gradients("discriminator", this.gan, this.remoteParts({ noise: z, real, realLabels: labels?.real, fakeLabels: labels?.fake }));
-    const [a, b] = this.parts[0];
-    const cut = (t: tf.Tensor) => t.slice(a, b - a);
-    const inputs = { real: cut(real), z: cut(z), labels: labels ? { real: cut(labels.real), fake: cut(labels.fake) } : undefined };
-    let mine: ReturnType<typeof discriminatorGradients>;
-    try {
-      mine = discriminatorGradients(this.gan, inputs.real, inputs.z, this.options, inputs.labels);
-    } finally {
-      tf.dispose([inputs.real, inputs.z, inputs.labels?.real, inputs.labels?.fake].filter((t): t is tf.Tensor => t !== undefined));
-    }
-    const stats = Array.from(mine.stats.dataSync());
-    mine.stats.dispose();
-    let theirs: PartGradients[];
-    try {
-      theirs = await pending;
-    } catch (e) {
-      tf.dispose([mine.loss, ...mine.grads.filter((g): g is tf.Tensor => g !== null)]);
-      throw e;
-    }
-    const { grads, loss } = this.combine(mine, theirs, this.gan.discriminator);
-    applyGradients(this.gan.discriminator, optimizer, grads);
-    tf.dispose(grads.filter((g): g is tf.Tensor => g !== null));
-    const share = this.parts.map(([p, q]) => (q - p) / this.options.batchSize);
-    const mean = (j: number) => stats[j] * share[0] + theirs.reduce((acc, t, k) => acc + t.stats![j] * share[k + 1], 0);
-    return { dLoss: loss, dReal: mean(0), dFake: mean(1), dAccuracy: mean(2) };
-  }
-
-  /** {@link generatorStep} over the threads. */
-  private async parallelGeneratorUpdate(z: tf.Tensor, labels?: tf.Tensor): Promise<number> {
-    const pending = this.replicas!.gradients("generator", this.gan, this.remoteParts({ noise: z, fakeLabels: labels }));
-    const [a, b] = this.parts[0];
-    const inputs = [z.slice(a, b - a), labels?.slice(a, b - a)];
-    let mine: Gradients;
-    try {
-      mine = generatorGradients(this.gan, inputs[0]!, this.options, inputs[1]);
-    } finally {
-      tf.dispose(inputs.filter((t): t is tf.Tensor => t !== undefined));
-    }
-    let theirs: PartGradients[];
-    try {
-      theirs = await pending;
-    } catch (e) {
-      tf.dispose([mine.loss, ...mine.grads.filter((g): g is tf.Tensor => g !== null)]);
-      throw e;
-    }
-    const { grads, loss } = this.combine(mine, theirs, this.gan.generator);
-    applyGradients(this.gan.generator, this.gOptimizer, grads);
-    tf.dispose(grads.filter((g): g is tf.Tensor => g !== null));
-    return loss;
   }
 
   /** "generator" or "discriminator" when that model has a NaN/Inf weight (a loss can be finite one step too long). */
@@ -741,7 +638,7 @@ export class GanTrainer {
    * the data), and stops the worker threads.
    */
   dispose(): void {
-    void this.replicas?.dispose();
+    void this.parallel?.pool.dispose();
     this.averagedGenerator?.dispose();
     this.dOptimizer.dispose();
     this.gOptimizer.dispose();
