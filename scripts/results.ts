@@ -43,7 +43,7 @@ const CHECKS: Record<string, () => Promise<Result[]>> = {
     const recipe = gb.vanillaRing(0);
     const data = gb.toyData(gb.RING, 0);
     const trainer = await trainRecipe(recipe, data);
-    const samples = tf.tidy(() => trainer.samplingGan.generator.predict(gb.sampleNoise(2500, recipe.gan.latentDim, 7)) as gb.tf.Tensor2D);
+    const samples = gb.sampleGan<gb.tf.Tensor2D>(trainer, 2500, 7);
     const r = gb.modeCoverage(samples, gb.RING);
     const seconds = (Date.now() - started) / 1000;
     return [
@@ -58,7 +58,7 @@ const CHECKS: Record<string, () => Promise<Result[]>> = {
     const data = gb.imagesToTensor(await gb.loadMnist({ split: "train" }));
     const trainer = await trainRecipe(recipe, data);
     const evaluator = await gb.loadEvaluator("mnist");
-    const samples = tf.tidy(() => trainer.samplingGan.generator.predict(gb.sampleNoise(1000, recipe.gan.latentDim, 77)) as gb.tf.Tensor4D);
+    const samples = gb.sampleGan(trainer, 1000, 77);
     const report = gb.evaluateImages(evaluator, samples);
     const seconds = (Date.now() - started) / 1000;
     return [
@@ -72,7 +72,7 @@ const CHECKS: Record<string, () => Promise<Result[]>> = {
     const recipe = gb.dcgan(0);
     const trainer = await trainRecipe(recipe, gb.imagesToTensor(await gb.loadMnist({ split: "train" })));
     const evaluator = await gb.loadEvaluator("mnist");
-    const samples = tf.tidy(() => trainer.samplingGan.generator.predict(gb.sampleNoise(10_000, recipe.gan.latentDim, 3)) as gb.tf.Tensor4D);
+    const samples = gb.sampleGan(trainer, 10_000, 3);
     const test = gb.imagesToTensor(await gb.loadMnist({ split: "test" }));
     const fake = gb.evaluateImages(evaluator, samples);
     const real = gb.evaluateImages(evaluator, test);

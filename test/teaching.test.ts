@@ -120,3 +120,20 @@ test("every builder outputs the shape it promises", async () => {
   assert.ok(lo >= -1 && hi <= 1);
   out.dispose();
 });
+
+test("sampleGan samples G (a trainer's averaged G when it keeps one) from seeded noise, and sends conditional GANs to sampleByClass", async () => {
+  await gb.ready();
+  const gan: gb.Gan = { generator: gb.buildMlpGenerator({ latentDim: 3, dataShape: [2], hidden: [4], seed: 1 }), discriminator: gb.buildMlpDiscriminator({ dataShape: [2], hidden: [4], seed: 2 }), latentDim: 3 };
+  const direct = tf.tidy(() => gan.generator.predict(gb.sampleNoise(5, 3, 7)) as tf.Tensor);
+  const sampled = gb.sampleGan<tf.Tensor2D>(gan, 5, 7);
+  assert.deepEqual(Array.from(sampled.dataSync()), Array.from(direct.dataSync()));
+  const data = tf.randomNormal([32, 2], 0, 1, "float32", 3);
+  const trainer = new gb.GanTrainer({ gan, data, batchSize: 8, generatorAverage: 0.9 });
+  await trainer.train(3, { progress: "none" });
+  const fromTrainer = gb.sampleGan<tf.Tensor2D>(trainer, 5, 7);
+  const fromAverage = tf.tidy(() => trainer.averagedGenerator!.predict(gb.sampleNoise(5, 3, 7)) as tf.Tensor);
+  assert.deepEqual(Array.from(fromTrainer.dataSync()), Array.from(fromAverage.dataSync()), "a trainer samples its averaged generator");
+  assert.throws(() => gb.sampleGan({ ...gan, classes: 10 }, 2), /sampleByClass/);
+  trainer.dispose();
+  tf.dispose([direct, sampled, data, fromTrainer, fromAverage]);
+});

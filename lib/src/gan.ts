@@ -336,6 +336,17 @@ export function sampleNoise(n: number, latentDim: number, seed?: number): tf.Ten
 }
 
 /**
+ * n samples of an unconditional GAN in inference mode, from seeded noise: [n, ...dataShape]. Give it
+ * a trainer to sample what the trainer samples (its averaged generator when it keeps one). For a
+ * conditional GAN use {@link sampleByClass}, which asks for each class in turn.
+ */
+export function sampleGan<T extends tf.Tensor = tf.Tensor4D>(source: Gan | { samplingGan: Gan }, n: number, seed?: number): T {
+  const gan = "samplingGan" in source ? source.samplingGan : source;
+  if (gan.classes) throw new Error("sampleGan draws from an unconditional GAN; for a conditional one, sampleByClass(gan, n, seed) asks for each class in turn");
+  return tf.tidy(() => gan.generator.predict(sampleNoise(n, gan.latentDim, seed)) as T);
+}
+
+/**
  * n points from z0 to z1 [1, latentDim] (inclusive): [n, latentDim]. `slerp` follows the great
  * circle, which keeps Gaussian noise at a typical norm (Radford et al. 2015 / White 2016);
  * `linear` goes straight. Chapter 04 walks the latent space this way.
