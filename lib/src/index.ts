@@ -30,6 +30,7 @@ export * from "./replicas";
 export * from "./rejection";
 export * from "./toy";
 export * from "./train";
+export * from "./trainer-options";
 export * from "./trained";
 export * from "./views";
 export * from "./wasm-kernels";

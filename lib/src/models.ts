@@ -297,3 +297,14 @@ export function buildAcganDiscriminator(options: DcganOptions & { classes?: numb
   checkPositiveInts("buildAcganDiscriminator", { classes });
   return buildDcganDiscriminator({ ...options, outputs: 1 + classes });
 }
+/**
+ * A new model with `model`'s architecture and a copy of its weights (Sequential or functional), in
+ * variables of its own: the trainer's averaged generator (chapter 03) starts as one.
+ */
+export function cloneModel(model: tf.LayersModel): tf.LayersModel {
+  // getConfig/fromConfig is synchronous (unlike a round trip through model.json).
+  const config = model.getConfig() as unknown as tf.serialization.ConfigDict;
+  const copy = (model instanceof tf.Sequential ? tf.Sequential.fromConfig(tf.Sequential, config) : tf.LayersModel.fromConfig(tf.LayersModel, config)) as tf.LayersModel;
+  copy.setWeights(model.getWeights());
+  return copy;
+}

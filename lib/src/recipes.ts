@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { Gan } from "./gan";
 import { buildAcganDiscriminator, buildConditionalDiscriminator, buildConditionalGenerator, buildDcganDiscriminator, buildDcganGenerator, buildMlpDiscriminator, buildMlpGenerator } from "./models";
 import { mixture1d, ring8, sampleMixture, type Mixture } from "./toy";
-import type { TrainerOptions } from "./train";
+import type { TrainerOptions } from "./trainer-options";
 
 /** A GAN, its data and its trainer options. */
 export interface Recipe {

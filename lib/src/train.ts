@@ -11,12 +11,13 @@
 import * as tf from "@tensorflow/tfjs";
 import pl from "nodejs-polars";
 import { readCheckpoint, writeCheckpoint, type NamedTensor } from "./checkpoint";
-import { discriminatorStep, generate, generatorStep, GAN_LOSSES, sampleNoise, type Gan, type GanLoss } from "./gan";
-import type { PlotlyFigure } from "./display";
+import { discriminatorStep, generate, generatorStep, sampleNoise, type Gan } from "./gan";
+import { cloneModel } from "./models";
 import { encodePng, imageGridRaster, type GridOptions, type Raster } from "./images";
 import { TrainingProgress } from "./progress";
 import { chooseThreads, ParallelUpdates, ReplicaPool, splitBatch } from "./replicas";
 import { makeRandom } from "./toy";
+import { DEFAULT_OPTIMIZER, makeOptimizer, validateTrainerOptions, type OptimizerSpec, type TrainerOptions } from "./trainer-options";
 
 /** One row of the history: what step `step` measured. */
 export interface HistoryRow {
@@ -31,67 +32,6 @@ export interface HistoryRow {
   dAccuracy: number;
   /** Seconds since training began (across resumes). */
   seconds: number;
-}
-
-export interface OptimizerSpec {
-  kind?: "adam" | "sgd" | "rmsprop";
-  learningRate: number;
-  /** Adam's beta1. DCGAN's 0.5 (Radford et al. 2015) damps the oscillation of the two players. */
-  beta1?: number;
-  beta2?: number;
-}
-
-export interface TrainerOptions {
-  gan: Gan;
-  /** All real examples: [N, ...dataShape], the discriminator's input shape. */
-  data: tf.Tensor;
-  /** Class of each example (0 .. classes-1), for a conditional GAN (`gan.classes` set). */
-  labels?: ArrayLike<number>;
-  batchSize: number;
-  /** Discriminator updates per generator update (k in Goodfellow et al. 2014). Default 1. */
-  dSteps?: number;
-  loss?: GanLoss;
-  /** Target for real data; 0.9 is one-sided label smoothing. Default 1. */
-  realLabel?: number;
-  /** Default Adam(2e-4, beta1 0.5). */
-  dOptimizer?: OptimizerSpec;
-  gOptimizer?: OptimizerSpec;
-  seed?: number;
-  /** Size of the fixed noise batch used for progress images. Default 64. */
-  fixedNoise?: number;
-  /** Keep a copy of the weights before each step, restored if a loss turns NaN/Inf. Default true. */
-  guardNonFinite?: boolean;
-  /**
-   * Unrolled GAN (Metz et al. 2016), first-order: before each generator update, D takes this many
-   * extra updates on a copy of its weights, G is updated against that look-ahead D, and D's weights
-   * are put back. G thus answers where D is going, not where it is. Default 0 (off).
-   */
-  unrolledSteps?: number;
-  /** WGAN-GP's gradient penalty weight (loss "wgan-gp"). Default 10. */
-  gradientPenalty?: number;
-  /**
-   * Step decay of both learning rates: from generator step `step` on, each rate is its base times
-   * `factor` (the last drop reached applies), e.g. `[{ step: 2000, factor: 0.1 }]`. A GAN's samples
-   * jitter around where they should be as long as the two players take large steps; a smaller rate
-   * at the end lets them settle (chapter 05 measures it on the toy rings). Default none.
-   */
-  learningRateDrops?: { step: number; factor: number }[];
-  /**
-   * Keep an exponential moving average of the generator's weights with this decay (e.g. 0.999), and
-   * sample from it ({@link GanTrainer.samplingGan}, the fixed-noise previews): the average of G over
-   * its last ~1/(1 - decay) steps sits where the jittering G is heading (Yazici et al. 2019, "The
-   * Unusual Effectiveness of Averaging in GAN Training"; ProGAN, StyleGAN and BigGAN sample this way).
-   * Early on the decay is (1 + t) / (10 + t) at update t, so a short run is not an average with the
-   * random initial weights. Training itself is unchanged. Default off.
-   */
-  generatorAverage?: number;
-  /**
-   * Threads per training step (data-parallel, see replicas.ts): each computes the gradients of a part
-   * of every batch on its own core. Default: GANBOOK_THREADS, else every core (one on TensorFlow's
-   * native backend, which is multi-threaded itself, and inside a worker thread). 1 turns it off.
-   * Batch norm then normalises each part by its own statistics: see the README's Performance section.
-   */
-  threads?: number;
 }
 
 /** Options for one call of {@link GanTrainer.train}. */
@@ -123,122 +63,6 @@ interface TrainerState {
   latentDim: number;
   classes?: number;
   auxiliaryClassifier?: boolean;
-}
-
-const DEFAULT_OPTIMIZER: OptimizerSpec = { kind: "adam", learningRate: 2e-4, beta1: 0.5, beta2: 0.999 };
-
-function makeOptimizer(spec: OptimizerSpec): tf.Optimizer {
-  const kind = spec.kind ?? "adam";
-  if (kind === "sgd") return tf.train.sgd(spec.learningRate);
-  if (kind === "rmsprop") return tf.train.rmsprop(spec.learningRate);
-  return tf.train.adam(spec.learningRate, spec.beta1 ?? 0.5, spec.beta2 ?? 0.999);
-}
-
-function sameShape(a: readonly (number | null)[], b: readonly (number | null)[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === null || b[i] === null || d === b[i]);
-}
-
-/** Throws a clear error for every option that would make training fail or mean nothing. */
-export function validateTrainerOptions(o: TrainerOptions): void {
-  const { gan, data, batchSize } = o;
-  const conditional = gan.classes !== undefined;
-  if (gan.auxiliaryClassifier && !conditional) throw new Error("auxiliaryClassifier (ACGAN) needs gan.classes: the number of classes D learns to tell apart");
-  if (conditional) {
-    if (!Number.isInteger(gan.classes) || gan.classes! < 2) throw new Error(`classes must be an integer >= 2; got ${gan.classes}`);
-    if (gan.auxiliaryClassifier) {
-      if (gan.generator.inputs.length !== 2 || gan.discriminator.inputs.length !== 1) {
-        throw new Error("An ACGAN (auxiliaryClassifier) needs a generator taking [z, label] and a discriminator taking the sample alone");
-      }
-    } else if (gan.generator.inputs.length !== 2 || gan.discriminator.inputs.length !== 2) {
-      throw new Error("A conditional GAN (classes set) needs a generator taking [z, label] and a discriminator taking [sample, label] (two inputs each)");
-    }
-    if (!o.labels || o.labels.length !== data.shape[0]) throw new Error(`A conditional GAN needs one label per example: got ${o.labels?.length ?? "no"} labels for ${data.shape[0]} examples`);
-    for (let i = 0; i < o.labels.length; i++) {
-      if (!Number.isInteger(o.labels[i]) || o.labels[i] < 0 || o.labels[i] >= gan.classes!) throw new Error(`label ${o.labels[i]} of example ${i} is not a class 0..${gan.classes! - 1}`);
-    }
-    if (o.loss === "wgan-gp") throw new Error("wgan-gp is not supported for conditional GANs here");
-  } else if (gan.generator.inputs.length !== 1) {
-    throw new Error(`The generator takes ${gan.generator.inputs.length} inputs: set gan.classes for a conditional GAN`);
-  }
-  const gIn = gan.generator.inputs[0].shape;
-  const gOut = gan.generator.outputs[0].shape;
-  const dIn = gan.discriminator.inputs[0].shape;
-  const dOut = gan.discriminator.outputs[0].shape;
-  if (!Number.isInteger(gan.latentDim) || gan.latentDim <= 0) throw new Error(`latentDim must be a positive integer; got ${gan.latentDim}`);
-  if (gIn[1] !== gan.latentDim) {
-    throw new Error(`Latent size mismatch: the generator takes z of size ${gIn[1]} ([${gIn}]) but latentDim is ${gan.latentDim}. Use the latentDim the generator was built with.`);
-  }
-  if (!sameShape([null, ...data.shape.slice(1)], gOut)) {
-    throw new Error(`The data has shape [${data.shape}] but the generator outputs [${gOut}]: each example must be [${gOut.slice(1)}].`);
-  }
-  // What D is given: G's samples as they are, or through the GAN's prepare view (PacGAN, minibatch std).
-  const viewShape = gan.prepare
-    ? tf.tidy(() => gan.prepare!(tf.zeros([Number.isInteger(batchSize) && batchSize > 0 ? batchSize : 1, ...(gOut.slice(1) as number[])])).shape)
-    : gOut;
-  if (!sameShape([null, ...viewShape.slice(1)], dIn)) {
-    throw new Error(`The discriminator takes [${dIn}] but is given samples shaped [${viewShape}]${gan.prepare ? " (after the GAN's prepare view)" : ""}: build the discriminator for that input.`);
-  }
-  const outputs = gan.auxiliaryClassifier ? 1 + gan.classes! : 1;
-  if (dOut.length !== 2 || dOut[1] !== outputs) {
-    throw new Error(
-      gan.auxiliaryClassifier
-        ? `An ACGAN's discriminator must output a real/fake logit and ${gan.classes} class logits ([null, ${outputs}]); it outputs [${dOut}]`
-        : `The discriminator must output one logit per example ([null, 1]); it outputs [${dOut}]`,
-    );
-  }
-  const n = data.shape[0];
-  if (!Number.isInteger(batchSize) || batchSize <= 0) throw new Error(`batchSize must be a positive integer; got ${batchSize}`);
-  if (batchSize > n) throw new Error(`batchSize ${batchSize} is larger than the data (${n} examples): use at most ${n}.`);
-  const dSteps = o.dSteps ?? 1;
-  if (!Number.isInteger(dSteps) || dSteps <= 0) throw new Error(`dSteps must be a positive integer; got ${dSteps}`);
-  if (o.loss !== undefined && !GAN_LOSSES.includes(o.loss)) throw new Error(`loss must be one of ${GAN_LOSSES.join(", ")}; got ${o.loss}`);
-  const unrolled = o.unrolledSteps ?? 0;
-  if (!Number.isInteger(unrolled) || unrolled < 0) throw new Error(`unrolledSteps must be a whole number >= 0; got ${unrolled}`);
-  const realLabel = o.realLabel ?? 1;
-  if (!(realLabel > 0.5 && realLabel <= 1)) throw new Error(`realLabel must be in (0.5, 1] (0.9 is one-sided label smoothing); got ${realLabel}`);
-  for (const drop of o.learningRateDrops ?? []) {
-    if (!Number.isInteger(drop.step) || drop.step < 0 || !(drop.factor > 0 && Number.isFinite(drop.factor))) {
-      throw new Error(`learningRateDrops: each drop needs a whole step >= 0 and a positive factor; got ${JSON.stringify(drop)}`);
-    }
-  }
-  for (const [name, spec] of [["dOptimizer", o.dOptimizer], ["gOptimizer", o.gOptimizer]] as const) {
-    if (spec && !(spec.learningRate > 0 && Number.isFinite(spec.learningRate))) {
-      throw new Error(`${name}.learningRate must be a positive number; got ${spec.learningRate}`);
-    }
-  }
-  const average = o.generatorAverage;
-  if (average !== undefined && !(average >= 0 && average < 1)) throw new Error(`generatorAverage is the moving average's decay, in [0, 1) (e.g. 0.999); got ${average}`);
-  if (data.dtype !== "float32") throw new Error(`The data must be float32; got ${data.dtype}`);
-  const bad = tf.tidy(() => tf.logicalNot(tf.all(tf.isFinite(data))).dataSync()[0]);
-  if (bad) throw new Error("The data contains NaN or Infinity: clean it (or check how it was scaled) before training.");
-  checkDataRange(gan.generator, data);
-}
-
-/** The range a generator's samples lie in, read from its output layer's activation (undefined: unbounded). */
-export function generatorOutputRange(generator: tf.LayersModel): { activation: string; range: [number, number] } | undefined {
-  const layer = generator.outputs[0].sourceLayer as tf.layers.Layer;
-  const activation = String((layer.getConfig() as { activation?: unknown }).activation ?? "linear");
-  if (activation === "tanh") return { activation, range: [-1, 1] };
-  if (activation === "sigmoid") return { activation, range: [0, 1] };
-  return undefined;
-}
-
-/**
- * Refuses data a bounded generator could never produce: images in 0..255 for a tanh generator (the
- * most common slip) would leave D an easy win forever. 1e-3 of slack lets rounded data through.
- */
-function checkDataRange(generator: tf.LayersModel, data: tf.Tensor): void {
-  const bounded = generatorOutputRange(generator);
-  if (!bounded) return;
-  const [lo, hi] = tf.tidy(() => [tf.min(data).dataSync()[0], tf.max(data).dataSync()[0]]);
-  const [min, max] = bounded.range;
-  if (lo >= min - 1e-3 && hi <= max + 1e-3) return;
-  const scale = bounded.activation === "tanh" ? "imagesToTensor(images) (pixel / 127.5 - 1)" : 'imagesToTensor(images, { range: "unit" }) (pixel / 255)';
-  throw new Error(
-    `The data lie in [${lo}, ${hi}], but the generator ends in ${bounded.activation}, whose samples lie in [${min}, ${max}]: ` +
-      `it could never produce them${hi > 2 ? " (images in 0..255 are the usual cause)" : ""}. Scale the data to [${min}, ${max}], ` +
-      `as ${scale} does for MNIST-style images, or (x - min) / (max - min) * ${max - min} + ${min} for your own.`,
-  );
 }
 
 /**
@@ -646,36 +470,4 @@ export class GanTrainer {
     this.fixedNoise.dispose();
     this.fixedLabels?.dispose();
   }
-}
-
-/**
- * A new model with `model`'s architecture and a copy of its weights (Sequential or functional), in
- * variables of its own: the trainer's averaged generator (chapter 03) starts as one.
- */
-export function cloneModel(model: tf.LayersModel): tf.LayersModel {
-  // getConfig/fromConfig is synchronous (unlike a round trip through model.json).
-  const config = model.getConfig() as unknown as tf.serialization.ConfigDict;
-  const copy = (model instanceof tf.Sequential ? tf.Sequential.fromConfig(tf.Sequential, config) : tf.LayersModel.fromConfig(tf.LayersModel, config)) as tf.LayersModel;
-  copy.setWeights(model.getWeights());
-  return copy;
-}
-
-/** Loss curves (D and G) and D's accuracy over training, from a trainer's history. */
-export function historyFigure(history: HistoryRow[], title = "Training history"): PlotlyFigure {
-  const steps = history.map((r) => r.step);
-  return {
-    data: [
-      { type: "scatter", mode: "lines", name: "D loss", x: steps, y: history.map((r) => r.dLoss), line: { color: "#1f77b4" } },
-      { type: "scatter", mode: "lines", name: "G loss", x: steps, y: history.map((r) => r.gLoss), line: { color: "#ff7f0e" } },
-      { type: "scatter", mode: "lines", name: "D accuracy", x: steps, y: history.map((r) => r.dAccuracy), yaxis: "y2", line: { color: "#2ca02c", width: 1 } },
-    ],
-    layout: {
-      title: { text: title },
-      xaxis: { title: { text: "generator step" } },
-      yaxis: { title: { text: "loss" } },
-      yaxis2: { title: { text: "D accuracy" }, overlaying: "y", side: "right", range: [0, 1] },
-      height: 360,
-      legend: { orientation: "h", y: -0.25 },
-    },
-  };
 }
