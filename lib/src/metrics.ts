@@ -49,12 +49,16 @@ export function confidentShare(probabilities: tf.Tensor2D, threshold = 0.9): num
   return tf.tidy(() => tf.mean(tf.cast(tf.greater(tf.max(probabilities, 1), threshold), "float32")).dataSync()[0]);
 }
 
+/** Share of predictions equal to the labels (chapter 02's classifier, and the one below). */
+export function accuracy(labels: ArrayLike<number>, predictions: ArrayLike<number>): number {
+  let right = 0;
+  for (let i = 0; i < labels.length; i++) right += labels[i] === predictions[i] ? 1 : 0;
+  return right / labels.length;
+}
+
 /** Share of samples whose evaluator class equals the requested label (conditional GANs). */
 export function labelAccuracy(probabilities: tf.Tensor2D, requested: ArrayLike<number>): number {
-  const classes = tf.tidy(() => tf.argMax(probabilities, 1).dataSync());
-  let right = 0;
-  for (let i = 0; i < classes.length; i++) right += classes[i] === requested[i] ? 1 : 0;
-  return right / classes.length;
+  return accuracy(requested, tf.tidy(() => tf.argMax(probabilities, 1).dataSync()));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -140,13 +140,6 @@ export function backpropByHand(net: TinyNet, x: [number, number], y: number) {
   return { forward: { z1, h, z2, yHat, cost }, backward: { dYHat, dZ2, dW2, dB2, dH, dZ1, dW1, dB1 } };
 }
 
-/** Share of predictions equal to the labels. */
-export function accuracy(labels: ArrayLike<number>, predictions: ArrayLike<number>): number {
-  let right = 0;
-  for (let i = 0; i < labels.length; i++) right += labels[i] === predictions[i] ? 1 : 0;
-  return right / labels.length;
-}
-
 /** Confusion matrix: m[true][predicted] counts. */
 export function confusionMatrix(labels: ArrayLike<number>, predictions: ArrayLike<number>, classes = 10): number[][] {
   const m = Array.from({ length: classes }, () => new Array(classes).fill(0));
