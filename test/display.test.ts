@@ -14,14 +14,30 @@ test("outside a kernel the display helpers do not throw and print nothing", () =
     showPng(Uint8Array.from([1]));
     showPlot({ data: [{ x: [1, 2], y: [3, 4], type: "scatter" }], layout: { title: { text: "t" } } });
     showTable(pl.DataFrame({ a: [1] }));
+    const live = newLiveDisplay({ silent: true });
+    live.text("progress");
+    live.html("<p>x</p>");
   } finally {
     process.stdout.write = write;
   }
-  assert.deepEqual(written, []);
+  assert.deepEqual(written, [], "a silent live display writes nothing either");
   assert.match(plotlyHtml({ data: [{ x: [1, 2], y: [3, 4], type: "scatter" }] }), /Plotly\.newPlot/);
-  const live = newLiveDisplay({ silent: true });
-  live.text("progress");
-  live.html("<p>x</p>");
+});
+
+test("outside a kernel a live display prints its text as a line, at most once per interval", () => {
+  const written: string[] = [];
+  const write = process.stdout.write;
+  process.stdout.write = ((s: string) => written.push(s) > 0) as typeof write;
+  try {
+    const live = newLiveDisplay({ minIntervalMs: 60_000 });
+    live.text("step 1 of 10");
+    live.text("step 2 of 10"); // within the interval: skipped
+    live.html("<p>ignored outside a kernel</p>");
+  } finally {
+    process.stdout.write = write;
+  }
+  assert.equal(written.length, 1);
+  assert.match(written[0], /step 1 of 10/);
 });
 
 test("plotly.js is inlined only when asked, and strings cannot close the script tag", () => {

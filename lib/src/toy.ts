@@ -1,7 +1,7 @@
 /**
  * Toy data, seeded: 1D Gaussian mixtures, the 2D ring of 8 and grid of 25 Gaussians used in
  * mode-collapse papers (Metz et al. 2017, Unrolled GANs; Srivastava et al. 2017, VEEGAN; Lin et al.
- * 2018, PacGAN), and a spiral. Chapter 03 learns them;
+ * 2018, PacGAN). Chapter 03 learns them;
  * chapter 05 shows generators collapsing on them.
  */
 import * as tf from "@tensorflow/tfjs";
@@ -69,23 +69,6 @@ export function sampleMixture(mix: Mixture, n: number, seed = 0): { points: tf.T
     for (let d = 0; d < dims; d++) values[i * dims + d] = mix.centers[c][d] + mix.std * normal();
   }
   return { points: tf.tensor2d(values, [n, dims]), components };
-}
-
-/** n points along a two-armed spiral (radius 0.2 to 2, two turns), with Gaussian noise. Seeded. */
-export function sampleSpiral(n: number, seed = 0, noise = 0.04): tf.Tensor2D {
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`sampleSpiral: n must be a positive integer; got ${n}`);
-  const random = makeRandom(seed);
-  const normal = makeNormal(random);
-  const values = new Float32Array(n * 2);
-  for (let i = 0; i < n; i++) {
-    const t = random();
-    const arm = random() < 0.5 ? 0 : Math.PI;
-    const angle = 4 * Math.PI * t + arm;
-    const r = 0.2 + 1.8 * t;
-    values[2 * i] = r * Math.cos(angle) + noise * normal();
-    values[2 * i + 1] = r * Math.sin(angle) + noise * normal();
-  }
-  return tf.tensor2d(values, [n, 2]);
 }
 
 /** How a set of points covers a mixture's modes (VEEGAN / PacGAN's toy metrics). */
