@@ -1,8 +1,7 @@
 /**
  * Toy data, seeded: 1D Gaussian mixtures, the 2D ring of 8 and grid of 25 Gaussians used in
  * mode-collapse papers (Metz et al. 2017, Unrolled GANs; Srivastava et al. 2017, VEEGAN; Lin et al.
- * 2018, PacGAN). Chapter 03 learns them;
- * chapter 05 shows generators collapsing on them.
+ * 2018, PacGAN). Chapter 03 learns them; chapter 05 shows generators collapsing on them.
  */
 import * as tf from "@tensorflow/tfjs";
 
