@@ -20,6 +20,7 @@ export * from "./display";
 export * from "./evaluator";
 export * from "./gan";
 export * from "./images";
+export * from "./image-folder";
 export * from "./metrics";
 export * from "./models";
 export * from "./nn";
