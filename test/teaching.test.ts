@@ -112,6 +112,16 @@ test("every builder outputs the shape it promises", async () => {
   assert.deepEqual(shape(gb.buildMlpGenerator({ latentDim: 4, dataShape: [28, 28, 1], hidden: [8], outputActivation: "tanh" })), [[null, 28, 28, 1]]);
   assert.deepEqual(shape(gb.buildMlpDiscriminator({ dataShape: [2], hidden: [8] })), [[null, 1]]);
   assert.deepEqual(shape(gb.buildPerceptron({ inputs: 3 })), [[null, 1]]);
+  for (const size of [32, 64] as const) {
+    for (const channels of [1, 3]) {
+      assert.deepEqual(shape(gb.buildDcganGenerator({ latentDim: 16, width: 8, size, channels })), [[null, size, size, channels]]);
+      assert.deepEqual(gb.buildDcganDiscriminator({ width: 8, size, channels }).inputs[0].shape, [null, size, size, channels]);
+    }
+  }
+  assert.deepEqual(shape(gb.buildConditionalGenerator({ latentDim: 16, width: 8, classes: 3, size: 32, channels: 3 })), [[null, 32, 32, 3]]);
+  assert.deepEqual(gb.buildConditionalDiscriminator({ width: 8, classes: 3, size: 32, channels: 3 }).inputs.map((i) => i.shape), [[null, 32, 32, 3], [null, 3]]);
+  assert.throws(() => gb.buildDcganGenerator({ size: 48 as 32 }), /buildDcganGenerator: size must be one of 28, 32, 64; got 48/);
+  assert.throws(() => gb.buildDcganDiscriminator({ size: 16 as 32 }), /buildDcganDiscriminator: size must be one of 28, 32, 64/);
   // And a batch through the DCGAN generator has that shape, in tanh's range.
   const g = gb.buildDcganGenerator({ latentDim: 16, width: 8 });
   const out = tf.tidy(() => g.predict(gb.sampleNoise(3, 16, 1)) as tf.Tensor);

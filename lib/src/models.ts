@@ -138,47 +138,73 @@ export interface DcganOptions {
   seed?: number;
   /** Discriminator outputs: 1 logit, or 1 + classes for an ACGAN ({@link buildAcganDiscriminator}). Default 1. */
   outputs?: number;
+  /**
+   * Side of the square images: 28 (MNIST; from 7x7, two doublings), 32 (from 4x4, three) or 64 (from
+   * 4x4, four; your own images, chapter 08). Each doubling halves the feature maps, so `width` is
+   * those of the 28x28 model's 7x7 layer and the larger models start wider. Default 28.
+   */
+  size?: DcganSize;
+}
+
+export const DCGAN_SIZES = [28, 32, 64] as const;
+export type DcganSize = (typeof DCGAN_SIZES)[number];
+
+/** The starting side and the number of stride-2 doublings for an image size. */
+function dcganLevels(size: number | undefined, builder: string): { base: number; doublings: number } {
+  const s = size ?? 28;
+  if (!DCGAN_SIZES.includes(s as DcganSize)) throw new Error(`${builder}: size must be one of ${DCGAN_SIZES.join(", ")}; got ${size}`);
+  return s === 28 ? { base: 7, doublings: 2 } : { base: 4, doublings: Math.log2(s / 4) };
 }
 
 /**
- * The course's DCGAN generator for 28x28 images, sized to train in minutes on a CPU (chapter 04):
+ * The course's DCGAN generator, sized to train in minutes on a CPU (chapter 04). For 28x28 images:
  * z [N, latentDim] -> Dense 7*7*width -> BN -> LeakyReLU -> reshape [N, 7, 7, width]
  * -> ConvTranspose(width/2, 4, stride 2) [N, 14, 14, width/2] -> BN -> LeakyReLU
  * -> ConvTranspose(channels, 4, stride 2) [N, 28, 28, channels] -> tanh.
+ * For size 32 or 64 the same pattern starts at 4x4 with 2x or 4x the width and doubles 3 or 4 times.
  * Kernel 4 with stride 2 covers each output pixel evenly (no checkerboard from 5x5 kernels).
  */
 export function buildDcganGenerator(options: DcganOptions = {}): tf.Sequential {
   const { latentDim = 64, width = 64, channels = 1, seed = 1 } = options;
   checkPositiveInts("buildDcganGenerator", { latentDim, width, channels });
+  const { base, doublings } = dcganLevels(options.size, "buildDcganGenerator");
   const init = (i: number) => initFor(seed, i, "dcgan");
+  const first = width * 2 ** (doublings - 2); // feature maps at base x base
   const model = tf.sequential({ name: "generator" });
-  model.add(tf.layers.dense({ inputShape: [latentDim], units: 7 * 7 * width, useBias: false, kernelInitializer: init(0) }));
+  model.add(tf.layers.dense({ inputShape: [latentDim], units: base * base * first, useBias: false, kernelInitializer: init(0) }));
   model.add(tf.layers.batchNormalization({ momentum: 0.9 }));
   model.add(tf.layers.leakyReLU({ alpha: 0.2 }));
-  model.add(tf.layers.reshape({ targetShape: [7, 7, width] }));
-  model.add(tf.layers.conv2dTranspose({ filters: width / 2, kernelSize: 4, strides: 2, padding: "same", useBias: false, kernelInitializer: init(1) }));
-  model.add(tf.layers.batchNormalization({ momentum: 0.9 }));
-  model.add(tf.layers.leakyReLU({ alpha: 0.2 }));
-  model.add(tf.layers.conv2dTranspose({ filters: channels, kernelSize: 4, strides: 2, padding: "same", activation: "tanh", kernelInitializer: init(2) }));
+  model.add(tf.layers.reshape({ targetShape: [base, base, first] }));
+  for (let level = 1; level < doublings; level++) {
+    model.add(tf.layers.conv2dTranspose({ filters: first / 2 ** level, kernelSize: 4, strides: 2, padding: "same", useBias: false, kernelInitializer: init(level) }));
+    model.add(tf.layers.batchNormalization({ momentum: 0.9 }));
+    model.add(tf.layers.leakyReLU({ alpha: 0.2 }));
+  }
+  model.add(tf.layers.conv2dTranspose({ filters: channels, kernelSize: 4, strides: 2, padding: "same", activation: "tanh", kernelInitializer: init(doublings) }));
   return model;
 }
 
 /**
- * The course's DCGAN discriminator for 28x28 images (chapter 04):
+ * The course's DCGAN discriminator (chapter 04). For 28x28 images:
  * x [N, 28, 28, channels] -> Conv(width/2, 4, stride 2) [N, 14, 14, width/2] -> LeakyReLU
  * -> Conv(width, 4, stride 2) [N, 7, 7, width] -> LeakyReLU -> Flatten -> Dense 1 (logit).
+ * For size 32 or 64, 3 or 4 such halvings down to 4x4, the feature maps doubling each time.
  */
 export function buildDcganDiscriminator(options: DcganOptions = {}): tf.Sequential {
   const { width = 64, channels = 1, seed = 2, outputs = 1 } = options;
   checkPositiveInts("buildDcganDiscriminator", { width, channels, outputs });
+  const { doublings } = dcganLevels(options.size, "buildDcganDiscriminator");
+  const size = options.size ?? 28;
   const init = (i: number) => initFor(seed, i, "dcgan");
   const model = tf.sequential({ name: "discriminator" });
-  model.add(tf.layers.conv2d({ inputShape: [28, 28, channels], filters: width / 2, kernelSize: 4, strides: 2, padding: "same", kernelInitializer: init(0) }));
-  model.add(tf.layers.leakyReLU({ alpha: 0.2 }));
-  model.add(tf.layers.conv2d({ filters: width, kernelSize: 4, strides: 2, padding: "same", kernelInitializer: init(1) }));
-  model.add(tf.layers.leakyReLU({ alpha: 0.2 }));
+  for (let level = 0; level < doublings; level++) {
+    const filters = (width / 2) * 2 ** level;
+    const first = level === 0 ? { inputShape: [size, size, channels] } : {};
+    model.add(tf.layers.conv2d({ ...first, filters, kernelSize: 4, strides: 2, padding: "same", kernelInitializer: init(level) }));
+    model.add(tf.layers.leakyReLU({ alpha: 0.2 }));
+  }
   model.add(tf.layers.flatten());
-  model.add(tf.layers.dense({ units: outputs, kernelInitializer: init(2) }));
+  model.add(tf.layers.dense({ units: outputs, kernelInitializer: init(doublings) }));
   return model;
 }
 
@@ -277,10 +303,10 @@ export function buildConditionalGenerator(options: DcganOptions & { classes?: nu
  * (as keras-io's conditional GAN does), then the layers of {@link buildDcganDiscriminator}.
  */
 export function buildConditionalDiscriminator(options: DcganOptions & { classes?: number } = {}): tf.LayersModel {
-  const { channels = 1, classes = 10 } = options;
-  const image = tf.input({ shape: [28, 28, channels], name: "image" });
+  const { channels = 1, classes = 10, size = 28 } = options;
+  const image = tf.input({ shape: [size, size, channels], name: "image" });
   const label = tf.input({ shape: [classes], name: "label" });
-  const planes = tf.layers.upSampling2d({ size: [28, 28] }).apply(tf.layers.reshape({ targetShape: [1, 1, classes] }).apply(label)) as tf.SymbolicTensor;
+  const planes = tf.layers.upSampling2d({ size: [size, size] }).apply(tf.layers.reshape({ targetShape: [1, 1, classes] }).apply(label)) as tf.SymbolicTensor;
   let x = tf.layers.concatenate({ axis: -1 }).apply([image, planes]) as tf.SymbolicTensor;
   const body = buildDcganDiscriminator({ ...options, channels: channels + classes });
   for (const layer of body.layers) x = layer.apply(x) as tf.SymbolicTensor;
