@@ -14,7 +14,10 @@ import type * as GB from "../lib/src/index";
 interface Model {
   about: string;
   data: GB.DatasetName | GB.ToyMixtureName;
-  recipe: (gb: typeof GB, seed: number, steps?: number) => GB.Recipe;
+  /** `image`: set when the model trains on a folder of your own images (--data). */
+  recipe: (gb: typeof GB, seed: number, steps?: number, image?: { size: GB.DcganSize; channels: 1 | 3 }) => GB.Recipe;
+  /** Takes --data DIR (your own images) instead of its data set. */
+  folder?: boolean;
 }
 
 /** Chapter 05's fix `method` on the ring (or the grid), in its quality setting. */
@@ -26,9 +29,9 @@ const ringFix = (method: GB.CollapseMethod, about: string, mixture: GB.ToyMixtur
 
 const MODELS: Record<string, Model> = {
   vanilla: { about: "chapter 03: MLP GAN on MNIST", data: "mnist", recipe: (gb, seed, steps) => gb.vanillaMnist(seed, steps) },
-  dcgan: { about: "chapter 04: DCGAN on MNIST", data: "mnist", recipe: (gb, seed, steps) => gb.dcgan(seed, steps) },
+  dcgan: { about: "chapter 04: DCGAN on MNIST (or --data DIR: your own images)", data: "mnist", recipe: (gb, seed, steps, image) => gb.dcgan(seed, steps, image), folder: true },
   "dcgan-fashion": { about: "chapter 04: DCGAN on Fashion-MNIST", data: "fashion-mnist", recipe: (gb, seed, steps) => gb.dcgan(seed, steps) },
-  "dcgan-long": { about: "chapter 04's DCGAN, long run (averaged G, late drop): the shipped dcgan-mnist", data: "mnist", recipe: (gb, seed, steps) => gb.dcganLong(seed, steps) },
+  "dcgan-long": { about: "chapter 04's DCGAN, long run (averaged G, late drop): the shipped dcgan-mnist", data: "mnist", recipe: (gb, seed, steps, image) => gb.dcganLong(seed, steps, image), folder: true },
   conditional: { about: "chapter 06: conditional DCGAN on MNIST (labels as channels)", data: "mnist", recipe: (gb, seed, steps) => gb.conditionalDcgan(seed, steps) },
   acgan: { about: "chapter 06: ACGAN (auxiliary classifier) on MNIST", data: "mnist", recipe: (gb, seed, steps) => gb.acgan(seed, steps) },
   "acgan-fashion": { about: "chapter 06: ACGAN on Fashion-MNIST", data: "fashion-mnist", recipe: (gb, seed, steps) => gb.acgan(seed, steps) },
@@ -53,6 +56,9 @@ options:
   --drop-at STEP       move the recipe's learning-rate drop to this step (for recipes with one:
                        vanilla, acgan, acgan-fashion, the ring and grid fixes)
   --backend NAME       tensorflow | wasm | cpu (default: the fastest that loads)
+  --data DIR           dcgan, dcgan-long: train on every PNG and JPEG under DIR instead of MNIST
+  --size N             with --data: image side, 32 or 64 (default 32); images are centre-cropped
+  --channels C         with --data: 3 for colour (default), 1 for greyscale
   --threads N          threads per training step (as GANBOOK_THREADS; default: every core for a conv
                        GAN, one for an MLP GAN); 1 turns data-parallel training off
   --checkpoint-every N steps between checkpoints and sample grids (default: one epoch of data)
@@ -62,7 +68,7 @@ options:
 
 Ctrl-C stops after the current step and writes a checkpoint before exiting. At every checkpoint the
 samples' quality is measured (2,000 samples: the evaluator's numbers for images, mode coverage for toy
-data) and appended to quality.json, with the training seconds so far; run.json records the command,
+data; not for --data, which no evaluator knows) and appended to quality.json, with the training seconds so far; run.json records the command,
 seed, commit, machine, backend and threads of each start and resume.`;
 
 interface Args {
@@ -73,6 +79,9 @@ interface Args {
   seed: number;
   backend?: string;
   threads?: number;
+  data?: string;
+  size?: number;
+  channels?: number;
   every?: number;
   resume: boolean;
   quick: boolean;
@@ -115,7 +124,24 @@ function parse(argv: string[]): Args {
       args.backend = value;
       i++;
     } else if (flag === "--threads") (args.threads = int(flag, value, 1)), i++;
+    else if (flag === "--data") {
+      if (!value || value.startsWith("--")) usage("--data needs a folder of images");
+      args.data = value;
+      i++;
+    } else if (flag === "--size") {
+      args.size = int(flag, value, 1);
+      if (args.size !== 32 && args.size !== 64) usage(`--size takes 32 or 64; got ${value}`);
+      i++;
+    } else if (flag === "--channels") {
+      args.channels = int(flag, value, 1);
+      if (args.channels !== 1 && args.channels !== 3) usage(`--channels takes 1 (greyscale) or 3 (colour); got ${value}`);
+      i++;
+    }
     else usage(`unknown option ${flag}`);
+  }
+  if (args.data === undefined && (args.size !== undefined || args.channels !== undefined)) usage("--size and --channels go with --data DIR (your own images)");
+  if (args.data !== undefined && !MODELS[args.model].folder) {
+    usage(`--data: ${args.model} trains on its own data set; the models that take a folder of images are ${Object.keys(MODELS).filter((m) => MODELS[m].folder).join(", ")}`);
   }
   return args;
 }
@@ -140,7 +166,8 @@ async function main(): Promise<void> {
   // Data and recipe
   const quick = gb.isQuick();
   const model = MODELS[args.model];
-  const recipe = model.recipe(gb, args.seed, args.steps);
+  const image = args.data !== undefined ? { size: (args.size ?? 32) as GB.DcganSize, channels: (args.channels ?? 3) as 1 | 3 } : undefined;
+  const recipe = model.recipe(gb, args.seed, args.steps, image);
   if (args.dropAt !== undefined) {
     const drops = recipe.options.learningRateDrops ?? [];
     if (drops.length !== 1) usage(`--drop-at: ${args.model}'s recipe has ${drops.length === 0 ? "no learning-rate drop" : `${drops.length} drops`} to move`);
@@ -151,7 +178,11 @@ async function main(): Promise<void> {
   let data: GB.tf.Tensor;
   const toy = gb.isToyMixtureName(model.data) ? gb.toyMixture(model.data) : undefined;
   if (toy) data = gb.toyData(toy, args.seed);
-  else {
+  else if (args.data !== undefined) {
+    const folder = gb.loadImageFolder(args.data, { ...image!, limit: quick ? 3000 : undefined });
+    console.log(folder.summary);
+    data = folder.images;
+  } else {
     const ds = await gb.loadDataset(model.data as GB.DatasetName, { split: "train", limit: quick ? 3000 : undefined });
     labels = ds.labels;
     data = gb.imagesToTensor(ds);
@@ -192,8 +223,10 @@ async function main(): Promise<void> {
   // Quality at every checkpoint: the evaluator for images, mode coverage for toy data.
   const qualityFile = path.join(out, "quality.json");
   const quality: GB.QualityPoint[] = fs.existsSync(qualityFile) ? JSON.parse(fs.readFileSync(qualityFile, "utf8")) : [];
-  const evaluator = toy ? undefined : await gb.loadEvaluator(model.data as GB.DatasetName);
+  // No evaluator knows your own images: a run on --data keeps its samples, losses and checkpoints only.
+  const evaluator = toy || args.data !== undefined ? undefined : await gb.loadEvaluator(model.data as GB.DatasetName);
   const measure = () => {
+    if (!toy && !evaluator) return;
     const at = { step: trainer.step, seconds: trainer.history.at(-1)?.seconds ?? 0 };
     if (quality.at(-1)?.step === at.step) return;
     const point = toy ? gb.measureToyQuality(trainer.samplingGan, toy, at) : gb.measureImageQuality(trainer.samplingGan, evaluator!, at);

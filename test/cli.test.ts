@@ -97,3 +97,49 @@ test("kill -9 during checkpoint writes always leaves a loadable checkpoint", { t
     ckpt.models.model.dispose();
   }
 });
+
+test("your own images: train dcgan on a folder (--data, --size, --channels), resume it, and sample a PNG grid", { timeout: 240_000 }, async () => {
+  const { PNG } = await import("pngjs");
+  const images = tempDir("ganbook-folder-");
+  // 70 small colour images (some 40x40, some 20x30: cropped and resized to 32x32), and one broken file.
+  for (let i = 0; i < 70; i++) {
+    const [w, h] = i % 2 ? [40, 40] : [20, 30];
+    const p = new PNG({ width: w, height: h });
+    for (let k = 0; k < w * h; k++) p.data.set([(i * 37) % 256, (k * 3) % 256, 200, 255], 4 * k);
+    fs.mkdirSync(path.join(images, i % 3 ? "a" : "b"), { recursive: true });
+    fs.writeFileSync(path.join(images, i % 3 ? "a" : "b", `${i}.png`), PNG.sync.write(p));
+  }
+  fs.writeFileSync(path.join(images, "broken.png"), Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]));
+  const out = path.join(tempDir(), "run");
+  const run = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", TRAIN, ...args], { cwd: REPO, encoding: "utf8", timeout: 200_000 });
+  const first = run("dcgan", "--data", images, "--size", "32", "--channels", "3", "--steps", "2", "--checkpoint-every", "1", "--out", out);
+  assert.equal(first.status, 0, first.stderr);
+  assert.match(first.stdout, /70 image\(s\) from .* as 32x32x3; 1 skipped: 1 do not decode/);
+  const state = JSON.parse(fs.readFileSync(path.join(out, "checkpoint", "checkpoint.json"), "utf8")).state;
+  assert.equal(state.step, 2);
+  assert.ok(fs.existsSync(path.join(out, "samples-step-000002.png")), "a sample grid per checkpoint");
+  assert.ok(!fs.existsSync(path.join(out, "quality.json")), "no evaluator knows these images: no quality.json");
+  const resumed = run("dcgan", "--data", images, "--size", "32", "--steps", "3", "--out", out, "--resume");
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(out, "checkpoint", "checkpoint.json"), "utf8")).state.step, 3);
+  // Sampling: a PNG grid of 16 colour samples; IDX is refused for 32x32 colour with the way out.
+  const SAMPLE = path.join(REPO, "scripts", "sample.ts");
+  const grid = path.join(out, "grid.png");
+  const sampled = spawnSync(process.execPath, ["--import", "tsx", SAMPLE, "--checkpoint", path.join(out, "checkpoint"), "--count", "16", "--out", grid], { cwd: REPO, encoding: "utf8", timeout: 60_000 });
+  assert.equal(sampled.status, 0, sampled.stderr);
+  const png = PNG.sync.read(fs.readFileSync(grid));
+  // A 4 x 4 grid of 32x32 samples shown at twice their size (plus thin gaps).
+  assert.equal(png.width, png.height);
+  assert.ok(png.width >= 4 * 64 && png.width <= 4 * 64 + 40, `grid width ${png.width}`);
+  const colours = new Set<string>();
+  for (let k = 0; k < png.data.length; k += 4 * 97) colours.add(`${png.data[k]},${png.data[k + 1]},${png.data[k + 2]}`);
+  assert.ok([...colours].some((c) => new Set(c.split(",")).size > 1), "colour pixels, not grey");
+  const idx = spawnSync(process.execPath, ["--import", "tsx", SAMPLE, "--checkpoint", path.join(out, "checkpoint"), "--count", "4", "--out", path.join(out, "x-images.idx")], { cwd: REPO, encoding: "utf8", timeout: 60_000 });
+  assert.equal(idx.status, 2);
+  assert.match(idx.stderr, /IDX files hold 28x28 grey images\. Give --out a \.png name/);
+  // Usage errors: --data on a model that has its own data set, --size without --data.
+  assert.equal(run("acgan", "--data", images).status, 2);
+  assert.match(run("acgan", "--data", images).stderr, /the models that take a folder of images are dcgan, dcgan-long/);
+  assert.match(run("dcgan", "--size", "32").stderr, /--size and --channels go with --data DIR/);
+  assert.match(run("dcgan", "--data", images, "--size", "48").stderr, /--size takes 32 or 64/);
+});

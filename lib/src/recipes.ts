@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Gan } from "./gan";
-import { buildAcganDiscriminator, buildConditionalDiscriminator, buildConditionalGenerator, buildDcganDiscriminator, buildDcganGenerator, buildMlpDiscriminator, buildMlpGenerator } from "./models";
+import { type DcganSize, buildAcganDiscriminator, buildConditionalDiscriminator, buildConditionalGenerator, buildDcganDiscriminator, buildDcganGenerator, buildMlpDiscriminator, buildMlpGenerator } from "./models";
 import { mixture1d, ring8, sampleMixture, type Mixture } from "./toy";
 import type { TrainerOptions } from "./trainer-options";
 
@@ -82,14 +82,16 @@ const DCGAN_ADAM = { learningRate: 2e-4, beta1: 0.5 };
 /**
  * Chapter 04: the course's DCGAN (models.ts: buildDcganGenerator / buildDcganDiscriminator) on 28x28
  * images, latent 64, width 64, batch 64, Adam 2e-4 with beta1 0.5 (the DCGAN paper's settings).
- * 400 steps: what fits chapter 04's 5 minutes on a 2-core CPU.
+ * 400 steps by default (chapter 04 runs 600, which fit its 5 minutes on two cores). `image` gives another size (32 or 64)
+ * and channels (3 for colour): the same recipe for your own images (`loadImageFolder`).
  */
-export function dcgan(seed = 0, steps = 400): Recipe {
+export function dcgan(seed = 0, steps = 400, image: { size?: DcganSize; channels?: number } = {}): Recipe {
   const latentDim = 64;
+  const { size = 28, channels = 1 } = image;
   return {
     gan: {
-      generator: buildDcganGenerator({ latentDim, width: 64, seed: seed + 1 }),
-      discriminator: buildDcganDiscriminator({ width: 64, seed: seed + 2 }),
+      generator: buildDcganGenerator({ latentDim, width: 64, seed: seed + 1, size, channels }),
+      discriminator: buildDcganDiscriminator({ width: 64, seed: seed + 2, size, channels }),
       latentDim,
     },
     options: { batchSize: 64, seed, dOptimizer: DCGAN_ADAM, gOptimizer: DCGAN_ADAM },
@@ -103,8 +105,8 @@ export function dcgan(seed = 0, steps = 400): Recipe {
  * MLP GAN's), with both learning rates dropped to a tenth for the last fifth of the run so the
  * players settle. 12,000 steps: about an hour on a 2-core CPU with both cores in every step.
  */
-export function dcganLong(seed = 0, steps = 12_000): Recipe {
-  const recipe = dcgan(seed, steps);
+export function dcganLong(seed = 0, steps = 12_000, image: { size?: DcganSize; channels?: number } = {}): Recipe {
+  const recipe = dcgan(seed, steps, image);
   recipe.options = { ...recipe.options, generatorAverage: 0.999, learningRateDrops: [{ step: Math.round(steps * 0.8), factor: 0.1 }] };
   return recipe;
 }
