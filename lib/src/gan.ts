@@ -87,18 +87,22 @@ export function splitOutput(gan: Gan, output: tf.Tensor, classLabels?: tf.Tensor
   return { logits, classLoss: classLabels ? classCrossEntropy(classLogits, classLabels) : undefined };
 }
 
+// #region chapter 05: PacGAN's packing
 /**
  * PacGAN (Lin et al. 2018): the discriminator judges m samples at once, [N, d] -> [N/m, m*d], so a
  * generator whose samples are all alike is easy to catch. N must be a multiple of m.
  */
 export function packSamples(m: number): PrepareView {
   const pack = (samples: tf.Tensor) => {
-    if (samples.shape[0] % m !== 0) throw new Error(`PacGAN packs ${m} samples per input: the batch (${samples.shape[0]}) must be a multiple of ${m}`);
-    return tf.reshape(samples, [samples.shape[0] / m, -1]);
+    const n = samples.shape[0];
+    if (n % m !== 0) throw new Error(`PacGAN packs ${m} samples per input: the batch (${n}) must be a multiple of ${m}`);
+    return tf.reshape(samples, [n / m, -1]);
   };
-  return Object.assign(pack, { spec: { kind: "pack", m } as PrepareSpec });
+  return Object.assign(pack, { spec: { kind: "pack", m } as PrepareSpec }); // spec: for worker threads
 }
+// #endregion
 
+// #region chapter 05: minibatch standard deviation
 /**
  * Minibatch standard deviation (Karras et al. 2018), a simple form of minibatch discrimination
  * (Salimans et al. 2016): each sample [N, d] gets one more feature, the mean over features of the
@@ -111,7 +115,8 @@ export function appendMinibatchStd(samples: tf.Tensor): tf.Tensor {
     return tf.concat([flat, tf.mul(tf.ones([samples.shape[0], 1]), tf.mean(std))], 1);
   });
 }
-appendMinibatchStd.spec = { kind: "minibatch-std" } as PrepareSpec;
+appendMinibatchStd.spec = { kind: "minibatch-std" } as PrepareSpec; // for worker threads
+// #endregion
 
 export interface LossOptions {
   loss?: GanLoss;
