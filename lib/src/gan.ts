@@ -103,6 +103,8 @@ export function packSamples(m: number): PrepareView {
 // #endregion
 
 // #region chapter 05: minibatch standard deviation
+// Which view this is, for worker threads (set before the function below: declarations are hoisted).
+appendMinibatchStd.spec = { kind: "minibatch-std" } as PrepareSpec;
 /**
  * Minibatch standard deviation (Karras et al. 2018), a simple form of minibatch discrimination
  * (Salimans et al. 2016): each sample [N, d] gets one more feature, the mean over features of the
@@ -115,7 +117,6 @@ export function appendMinibatchStd(samples: tf.Tensor): tf.Tensor {
     return tf.concat([flat, tf.mul(tf.ones([samples.shape[0], 1]), tf.mean(std))], 1);
   });
 }
-appendMinibatchStd.spec = { kind: "minibatch-std" } as PrepareSpec; // for worker threads
 // #endregion
 
 export interface LossOptions {
