@@ -111,9 +111,9 @@ test("a missing folder, a file, an empty folder, a folder of non-images and bad 
 
 test("pixelFeatures: images averaged to side x side and flattened; Fréchet distance on them tells varied sets from copies", async () => {
   await gb.ready();
-  const varied = gb.tf.tidy(() => gb.tf.tanh(gb.tf.randomNormal([300, 16, 16, 3], 0, 1, "float32", 1)));
-  const other = gb.tf.tidy(() => gb.tf.tanh(gb.tf.randomNormal([300, 16, 16, 3], 0, 1, "float32", 2)));
-  const copies = gb.tf.tidy(() => gb.tf.tile(varied.slice(0, 1), [300, 1, 1, 1]));
+  const varied = gb.tf.tidy(() => gb.tf.tanh(gb.tf.randomNormal([300, 16, 16, 3], 0, 1, "float32", 1))) as gb.tf.Tensor4D;
+  const other = gb.tf.tidy(() => gb.tf.tanh(gb.tf.randomNormal([300, 16, 16, 3], 0, 1, "float32", 2))) as gb.tf.Tensor4D;
+  const copies = gb.tf.tidy(() => gb.tf.tile(varied.slice(0, 1), [300, 1, 1, 1])) as gb.tf.Tensor4D;
   const f = (x: gb.tf.Tensor4D) => gb.pixelFeatures(x, 4);
   const [fv, fo, fc] = [f(varied), f(other), f(copies)];
   assert.deepEqual(fv.shape, [300, 48]);
