@@ -32,6 +32,7 @@ const MODELS: Record<string, Model> = {
   dcgan: { about: "chapter 04: DCGAN on MNIST (or --data DIR: your own images)", data: "mnist", recipe: (gb, seed, steps, image) => gb.dcgan(seed, steps, image), folder: true },
   "dcgan-fashion": { about: "chapter 04: DCGAN on Fashion-MNIST", data: "fashion-mnist", recipe: (gb, seed, steps) => gb.dcgan(seed, steps) },
   "dcgan-long": { about: "chapter 04's DCGAN, long run (averaged G, late drop): the shipped dcgan-mnist", data: "mnist", recipe: (gb, seed, steps, image) => gb.dcganLong(seed, steps, image), folder: true },
+  "dcgan-fashion-long": { about: "chapter 04's DCGAN on Fashion-MNIST, long run (as dcgan-long): the shipped dcgan-fashion", data: "fashion-mnist", recipe: (gb, seed, steps) => gb.dcganLong(seed, steps) },
   conditional: { about: "chapter 06: conditional DCGAN on MNIST (labels as channels)", data: "mnist", recipe: (gb, seed, steps) => gb.conditionalDcgan(seed, steps) },
   acgan: { about: "chapter 06: ACGAN (auxiliary classifier) on MNIST", data: "mnist", recipe: (gb, seed, steps) => gb.acgan(seed, steps) },
   "acgan-fashion": { about: "chapter 06: ACGAN on Fashion-MNIST", data: "fashion-mnist", recipe: (gb, seed, steps) => gb.acgan(seed, steps) },

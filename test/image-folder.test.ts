@@ -3,6 +3,7 @@
 // (skipped and named), a missing folder, a file instead of a folder, no images, bad options.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as jpeg from "jpeg-js";
@@ -132,6 +133,35 @@ test("emojiFolder says how to fetch the emoji when they are not there", () => {
   process.env.GANBOOK_DATASETS = tempDir("ganbook-no-data-");
   try {
     assert.throws(() => gb.emojiFolder(), /The emoji images are not in .*emoji-google-64: run `npm run data:emoji` once/);
+  } finally {
+    if (saved === undefined) delete process.env.GANBOOK_DATASETS;
+    else process.env.GANBOOK_DATASETS = saved;
+  }
+});
+
+test("fetchEmoji unpacks the package's PNGs into place, keeps an existing folder, and leaves nothing behind on a failure", async () => {
+  const saved = process.env.GANBOOK_DATASETS;
+  const datasets = tempDir("ganbook-fetch-");
+  process.env.GANBOOK_DATASETS = datasets;
+  try {
+    // A stand-in for the npm package, as a local tarball (npm pack accepts one offline).
+    const pkg = folder({ "package/package.json": '{"name":"fake-emoji","version":"1.0.0"}', "package/img/google/64/a.png": png(4, 4, () => [1, 2, 3, 255]), "package/img/google/64/b.png": png(4, 4, () => [4, 5, 6, 255]) });
+    const tgz = path.join(pkg, "fake-emoji-1.0.0.tgz");
+    const tar = spawnSync("tar", ["czf", tgz, "-C", pkg, "package"]);
+    assert.equal(tar.status, 0, String(tar.stderr));
+    const lines: string[] = [];
+    const source = { package: tgz, folder: "package/img/google/64", images: 2 };
+    await assert.rejects(gb.fetchEmoji({ ...source, images: 3 }, (l) => lines.push(l)), /expected 3 images in .*fake-emoji-1\.0\.0\.tgz, found 2/);
+    assert.equal(fs.existsSync(path.join(datasets, "emoji-google-64")), false, "a failed fetch writes no folder");
+    await assert.rejects(gb.fetchEmoji({ ...source, package: path.join(pkg, "missing.tgz") }, () => {}), /npm pack .*missing\.tgz .*failed/);
+    const dir = await gb.fetchEmoji(source, (l) => lines.push(l));
+    assert.equal(dir, path.join(datasets, "emoji-google-64"));
+    assert.deepEqual(fs.readdirSync(dir).sort(), ["a.png", "b.png"]);
+    assert.equal(gb.emojiFolder(), dir);
+    assert.match(lines.join("\n"), /wrote 2 images to/);
+    fs.writeFileSync(path.join(dir, "mine.png"), png(4, 4, () => [0, 0, 0, 255]));
+    assert.equal(await gb.fetchEmoji({ ...source, package: "never-fetched" }), dir, "an existing folder is kept, not fetched again");
+    assert.ok(fs.existsSync(path.join(dir, "mine.png")));
   } finally {
     if (saved === undefined) delete process.env.GANBOOK_DATASETS;
     else process.env.GANBOOK_DATASETS = saved;

