@@ -3,7 +3,11 @@
 // one thread, on one thread pinned to one core (taskset), and on every core (data-parallel threads,
 // replicas.ts); plus PyTorch when it is installed.
 //
-//   npm run bench -- [--batch 64] [--steps 3] [--cpu-seconds 150] [--models tf-tutorial,course]
+//   npm run bench -- [--batch 64] [--steps 3] [--cpu-seconds 150] [--models tf-tutorial,course] [--images 5000]
+//
+// Then one line for loading your own images: `--images N` PNGs of 64x64 (drawn here, in a
+// temporary folder) through loadImageFolder at 32x32 in colour, as chapter 08 loads them (0 skips it;
+// `--models none` times the images alone).
 //
 // Each measurement runs in its own child process (a clean heap, an honest peak memory, and a cap
 // on the pure-JS cpu backend, which is reported as a lower bound when it cannot finish a step).
@@ -25,10 +29,11 @@ interface Options {
   steps: number;
   cpuSeconds: number;
   models: ModelName[];
+  images: number;
 }
 
 function parseArgs(argv: string[]): Options & { child?: [Variant, ModelName] } {
-  const opts: Options & { child?: [Variant, ModelName] } = { batch: 64, steps: 3, cpuSeconds: 150, models: [...MODELS] };
+  const opts: Options & { child?: [Variant, ModelName] } = { batch: 64, steps: 3, cpuSeconds: 150, models: [...MODELS], images: 5000 };
   for (let i = 0; i < argv.length; i++) {
     const [flag, value] = [argv[i], argv[i + 1]];
     const int = () => {
@@ -40,8 +45,12 @@ function parseArgs(argv: string[]): Options & { child?: [Variant, ModelName] } {
     if (flag === "--batch") opts.batch = int();
     else if (flag === "--steps") opts.steps = int();
     else if (flag === "--cpu-seconds") opts.cpuSeconds = int();
+    else if (flag === "--images") {
+      opts.images = value === "0" ? 0 : int();
+      if (value === "0") i++;
+    }
     else if (flag === "--models") {
-      opts.models = (value ?? "").split(",") as ModelName[];
+      opts.models = value === "none" ? [] : ((value ?? "").split(",") as ModelName[]);
       for (const m of opts.models) if (!MODELS.includes(m)) usage(`unknown model ${m}; choose from ${MODELS.join(", ")}`);
       i++;
     } else if (flag === "--child") {
@@ -53,7 +62,7 @@ function parseArgs(argv: string[]): Options & { child?: [Variant, ModelName] } {
 }
 
 function usage(message: string): never {
-  console.error(`bench: ${message}\nusage: npm run bench -- [--batch 64] [--steps 3] [--cpu-seconds 150] [--models ${MODELS.join(",")}]`);
+  console.error(`bench: ${message}\nusage: npm run bench -- [--batch 64] [--steps 3] [--cpu-seconds 150] [--models ${MODELS.join(",")}] [--images 5000]`);
   process.exit(2);
 }
 
@@ -212,6 +221,37 @@ function runTorch(model: ModelName, opts: Options): TorchResult {
   }
 }
 
+/**
+ * Seconds loadImageFolder takes for `count` PNGs of 64x64 (each a few coloured discs on white, so
+ * they compress like real images), loaded at 32x32 in colour. Writing them is not timed.
+ */
+async function benchImageFolder(count: number): Promise<{ count: number; seconds: number; summary: string }> {
+  const { PNG } = await import("pngjs");
+  const gb = await import("../lib/src/index");
+  await gb.ready();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ganbook-bench-images-"));
+  try {
+    const random = gb.makeRandom(7);
+    for (let i = 0; i < count; i++) {
+      const png = new PNG({ width: 64, height: 64 });
+      png.data.fill(255);
+      for (let d = 0; d < 3; d++) {
+        const [cx, cy, r] = [random() * 64, random() * 64, 6 + random() * 14];
+        const rgb = [random() * 255, random() * 255, random() * 255];
+        for (let y = 0; y < 64; y++) for (let x = 0; x < 64; x++) if ((x - cx) ** 2 + (y - cy) ** 2 < r * r) png.data.set([...rgb, 255], 4 * (64 * y + x));
+      }
+      fs.writeFileSync(path.join(dir, `${String(i).padStart(5, "0")}.png`), PNG.sync.write(png));
+    }
+    const started = Date.now();
+    const result = gb.loadImageFolder(dir, { size: 32, channels: 3 });
+    const seconds = (Date.now() - started) / 1000;
+    result.images.dispose();
+    return { count, seconds, summary: result.summary.replace(dir, "a temporary folder") };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const fmt = (x: number | undefined, digits = 2) => (x === undefined ? "—" : x.toFixed(digits));
 
 async function main(): Promise<void> {
@@ -284,9 +324,12 @@ async function main(): Promise<void> {
   }
   for (const r of ratios) console.log(r);
 
+  const images = opts.images > 0 ? await benchImageFolder(opts.images) : undefined;
+  if (images) console.log(`loadImageFolder: ${images.count} PNGs of 64x64 in ${images.seconds.toFixed(1)} s (${images.summary})`);
+
   const outDir = path.join(REPO, "build", "bench");
   fs.mkdirSync(outDir, { recursive: true });
-  const json = JSON.stringify({ date: new Date().toISOString(), cpu: cpuModel, cores: os.cpus().length, node: process.version, options: opts, results, torch, ratios }, null, 2);
+  const json = JSON.stringify({ date: new Date().toISOString(), cpu: cpuModel, cores: os.cpus().length, node: process.version, options: opts, results, torch, ratios, images }, null, 2);
   const file = path.join(outDir, `bench-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
   fs.writeFileSync(file, json);
   fs.writeFileSync(path.join(outDir, "latest.json"), json);
