@@ -68,29 +68,29 @@ test("G's loss is the adversarial term plus λ times the mean |G(x) - y|; withou
   tf.dispose([x, y, out, withD.loss, withD.adversarial, withD.l1, alone.loss, alone.adversarial, alone.l1]);
 });
 
-test("a pix2pix step moves G's and D's weights; an L1-only step moves G's; seeded runs repeat; nothing leaks", () => {
+test("a pix2pix step moves G's and D's weights; an L1-only step moves G's; seeded runs repeat; nothing leaks", async () => {
   const x = images(8, 3);
   const y = images(8, 4);
   const model = tiny();
-  const trainer = new Pix2PixTrainer(model, x, y, { batchSize: 4, seed: 5 });
+  const trainer = new Pix2PixTrainer(model, x, y, { batchSize: 4, seed: 5, threads: 1 });
   const [g0, d0] = [weights(model.generator), weights(model.discriminator!)];
-  trainer.trainStep(); // creates the optimizers' slots
+  await trainer.trainStep(); // creates the optimizers' slots
   assert.ok(changed(g0, weights(model.generator)), "G changed");
   assert.ok(changed(d0, weights(model.discriminator!)), "D changed");
   const before = tf.memory().numTensors;
-  const row = trainer.trainStep();
+  const row = await trainer.trainStep();
   assert.equal(tf.memory().numTensors, before, "no tensor leaks per step");
   assert.equal(row.step, 2);
   assert.ok([row.dLoss, row.gAdversarial, row.l1].every((v) => Number.isFinite(v) && v > 0));
 
-  const again = new Pix2PixTrainer(tiny(), x, y, { batchSize: 4, seed: 5 });
-  again.trainStep();
-  assert.deepEqual(again.trainStep(), row, "the same seeds give the same losses");
+  const again = new Pix2PixTrainer(tiny(), x, y, { batchSize: 4, seed: 5, threads: 1 });
+  await again.trainStep();
+  assert.deepEqual(await again.trainStep(), row, "the same seeds give the same losses");
 
   const plain = tiny(0, false);
-  const l1Trainer = new Pix2PixTrainer(plain, x, y, { batchSize: 4 });
+  const l1Trainer = new Pix2PixTrainer(plain, x, y, { batchSize: 4, threads: 1 });
   const gPlain = weights(plain.generator);
-  const l1Row = l1Trainer.trainStep();
+  const l1Row = await l1Trainer.trainStep();
   assert.ok(changed(gPlain, weights(plain.generator)));
   assert.equal(l1Row.dLoss, 0);
   assert.equal(l1Row.gAdversarial, 0);
@@ -100,7 +100,7 @@ test("a pix2pix step moves G's and D's weights; an L1-only step moves G's; seede
 test("train runs the steps, calls onStep, stops when asked, and learns: L1 falls on a fixed batch", async () => {
   const x = images(8, 6);
   const y = images(8, 7);
-  const trainer = new Pix2PixTrainer(tiny(0, false), x, y, { batchSize: 8, optimizer: { learningRate: 1e-2 } });
+  const trainer = new Pix2PixTrainer(tiny(0, false), x, y, { batchSize: 8, optimizer: { learningRate: 1e-2 }, threads: 1 });
   const seen: number[] = [];
   const result = await trainer.train(30, { progress: "none", every: 10, onStep: (t) => void seen.push(t.step) });
   assert.deepEqual(seen, [10, 20, 30]);
@@ -120,6 +120,44 @@ test("the trainer refuses mismatched pairs, images of the wrong size, fewer pair
   assert.throws(() => new Pix2PixTrainer(tiny(), x, x), /8 pairs are fewer than one batch \(64\)/);
   assert.throws(() => new Pix2PixTrainer(tiny(), x, x, { batchSize: 4, l1Weight: -1 }), /l1Weight must be at least 0/);
   tf.dispose([x, big]);
+});
+
+/** A pix2pix pair of models without batch norm: split over threads, its gradients are the whole batch's. */
+function withoutBatchNorm(seed: number): Pix2Pix {
+  const init = (i: number) => tf.initializers.glorotUniform({ seed: seed * 10 + i });
+  const generator = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 4, kernelSize: 3, padding: "same", activation: "relu", kernelInitializer: init(0) }), tf.layers.conv2d({ filters: 1, kernelSize: 3, padding: "same", activation: "tanh", kernelInitializer: init(1) })] });
+  const [x, y] = [tf.input({ shape: [8, 8, 1] }), tf.input({ shape: [8, 8, 1] })];
+  let h = tf.layers.concatenate().apply([x, y]) as tf.SymbolicTensor;
+  h = tf.layers.conv2d({ filters: 4, kernelSize: 4, strides: 2, padding: "same", activation: "relu", kernelInitializer: init(2) }).apply(h) as tf.SymbolicTensor;
+  h = tf.layers.conv2d({ filters: 1, kernelSize: 3, padding: "same", kernelInitializer: init(3) }).apply(h) as tf.SymbolicTensor;
+  return { generator, discriminator: tf.model({ inputs: [x, y], outputs: h }) };
+}
+
+test("on two threads (worker replicas) a model without batch norm trains as on one, within float tolerance; seeded runs repeat", async () => {
+  const x = images(16, 8);
+  const y = images(16, 9);
+  const run = async (threads: number) => {
+    const model = withoutBatchNorm(3);
+    const trainer = new Pix2PixTrainer(model, x, y, { batchSize: 8, seed: 2, l1Weight: 10, threads });
+    for (let i = 0; i < 3; i++) await trainer.trainStep();
+    trainer.dispose();
+    return { rows: trainer.history, threads: trainer.threads, g: weights(model.generator), d: weights(model.discriminator!) };
+  };
+  const one = await run(1);
+  const two = await run(2);
+  assert.deepEqual([one.threads, two.threads], [1, 2]);
+  for (const [i, row] of one.rows.entries()) for (const k of ["dLoss", "gAdversarial", "l1"] as const) close(two.rows[i][k], row[k], 1e-5);
+  for (const [a, b] of [[one.g, two.g], [one.d, two.d]]) a.forEach((w, i) => w.forEach((v, j) => close(b[i][j], v, 1e-5)));
+  const again = await run(2);
+  assert.deepEqual(again.rows, two.rows, "two threads, the same seed: the same numbers");
+  const bnModel = tiny();
+  const before = tf.memory().numTensors;
+  const bn = new Pix2PixTrainer(bnModel, x, y, { batchSize: 8, threads: 2 });
+  await bn.trainStep();
+  await bn.trainStep();
+  bn.dispose();
+  assert.equal(tf.memory().numTensors, before, "no leaks: the optimizers' slots, made by the steps, go with dispose()");
+  tf.dispose([x, y]);
 });
 
 test("sharpness is the mean absolute 3x3 Laplacian (by hand on a dot), over the last rows when asked", () => {

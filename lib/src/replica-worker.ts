@@ -1,17 +1,34 @@
 /**
  * The worker-thread side of data-parallel training ({@link ReplicaPool}, replicas.ts): builds a
  * replica of G and D from their configs, then, for each request, takes the current weights and one
- * part of the batch and posts back the gradients of that part. Not imported by the library itself.
+ * part of the batch and posts back the gradients of that part: a GAN's updates (gan.ts) or pix2pix's
+ * (pix2pix.ts). Not imported by the library itself.
  */
 import { parentPort, workerData } from "node:worker_threads";
 // The whole library, so this thread's backend gets what the main thread's does (ganbook's wasm kernels).
-import { discriminatorGradients, generatorGradients, prepareFromSpec, ready, tf, type BatchPart, type Gan, type LossOptions, type PartGradients, type ReplicaSetup } from "./index";
+import {
+  discriminatorGradients,
+  generatorGradients,
+  gradientsOf,
+  pix2pixDiscriminatorLoss,
+  pix2pixGeneratorLoss,
+  prepareFromSpec,
+  ready,
+  tf,
+  type BatchPart,
+  type Gan,
+  type LossOptions,
+  type PartArrays,
+  type PartGradients,
+  type Pix2Pix,
+  type ReplicaSetup,
+} from "./index";
 
 if (!parentPort) throw new Error("replica-worker runs in a worker thread (see ReplicaPool)");
 const port = parentPort;
 const setup = workerData as ReplicaSetup;
 
-function buildModel(described: ReplicaSetup["generator"]): tf.LayersModel {
+function buildModel(described: NonNullable<ReplicaSetup["discriminator"]>): tf.LayersModel {
   const config = described.config as tf.serialization.ConfigDict;
   return (described.sequential ? tf.Sequential.fromConfig(tf.Sequential, config) : tf.LayersModel.fromConfig(tf.LayersModel, config)) as tf.LayersModel;
 }
@@ -23,7 +40,8 @@ const replica = async (): Promise<Gan> => {
   if (report.backend !== setup.backend) throw new Error(`the worker selected the ${report.backend} backend, the trainer uses ${setup.backend}`);
   gan = {
     generator: buildModel(setup.generator),
-    discriminator: buildModel(setup.discriminator),
+    // pix2pix's L1-only baseline has no D; the GAN fields below are unused for pix2pix.
+    discriminator: setup.discriminator ? buildModel(setup.discriminator) : (undefined as unknown as tf.LayersModel),
     latentDim: setup.latentDim,
     classes: setup.classes,
     auxiliaryClassifier: setup.auxiliaryClassifier,
@@ -51,15 +69,44 @@ function arraysOf(result: { loss: tf.Scalar; grads: (tf.Tensor | null)[]; stats?
   return out;
 }
 
-type Request = { id: number; type: "ready" | "discriminator" | "generator"; weights?: { generator: ArrayBuffer[]; discriminator: ArrayBuffer[] }; part?: BatchPart };
+type Request = {
+  id: number;
+  type: "ready" | "discriminator" | "generator" | "pix2pix-discriminator" | "pix2pix-generator";
+  weights?: { generator: ArrayBuffer[]; discriminator: ArrayBuffer[] };
+  part?: PartArrays;
+};
+
+/** pix2pix's gradients for a part of pairs (inputs, targets); G's stats are [adversarial, L1]. */
+function pix2pixGradients(g: Gan, type: Request["type"], part: PartArrays): { loss: tf.Scalar; grads: (tf.Tensor | null)[]; stats?: tf.Tensor } {
+  const [h, w, c] = g.generator.inputs[0].shape.slice(1) as number[];
+  const x = tf.tensor4d(part.inputs as Float32Array, [part.count, h, w, c]);
+  const y = tf.tensor4d(part.targets as Float32Array, [part.count, h, w, c]);
+  const model: Pix2Pix = { generator: g.generator, discriminator: setup.discriminator ? g.discriminator : undefined };
+  try {
+    if (type === "pix2pix-discriminator") return gradientsOf(g.discriminator, () => pix2pixDiscriminatorLoss(model, x, y));
+    let stats: tf.Tensor | undefined;
+    const result = gradientsOf(g.generator, () => {
+      const { loss, adversarial, l1 } = pix2pixGeneratorLoss(model, x, y, setup.loss.l1Weight as number);
+      stats = tf.keep(tf.stack([adversarial, l1]));
+      return loss;
+    });
+    return { ...result, stats };
+  } finally {
+    tf.dispose([x, y]);
+  }
+}
 
 port.on("message", async (m: Request) => {
   try {
     const g = await replica();
     if (m.type === "ready") return port.postMessage({ id: m.id, result: { grads: [], loss: 0 } });
     load(g.generator, m.weights!.generator);
-    load(g.discriminator, m.weights!.discriminator);
-    const part = m.part!;
+    if (setup.discriminator) load(g.discriminator, m.weights!.discriminator);
+    if (m.type.startsWith("pix2pix-")) {
+      const out = arraysOf(pix2pixGradients(g, m.type, m.part!));
+      return port.postMessage({ id: m.id, result: out }, out.grads.filter((a): a is Float32Array => a !== null).map((a) => a.buffer as ArrayBuffer));
+    }
+    const part = m.part! as unknown as BatchPart;
     const loss = setup.loss as LossOptions;
     const classes = g.classes ?? 0;
     const labelsOf = (a: Float32Array | undefined) => (a ? tf.tensor2d(a, [part.count, classes]) : undefined);

@@ -30,6 +30,12 @@ import {
   type PrepareSpec,
 } from "./gan";
 
+/** The models a pool holds replicas of: a GAN's, or pix2pix's (whose L1-only baseline has no D). */
+export interface Players {
+  generator: tf.LayersModel;
+  discriminator?: tf.LayersModel;
+}
+
 /** Cores this process may use (os.availableParallelism where Node has it). */
 export function availableCores(): number {
   return Math.max(1, typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length);
@@ -51,7 +57,7 @@ export function requestedThreads(option?: number, env: string | undefined = proc
  * not help: on TensorFlow's native backend (already multi-threaded), and inside a worker thread
  * (chapter 05 runs one GAN per core already).
  */
-export function chooseThreads(gan: Gan, batchSize: number, option?: number): { threads: number; reason: string } {
+export function chooseThreads(gan: Players & Pick<Gan, "prepare">, batchSize: number, option?: number): { threads: number; reason: string } {
   const requested = requestedThreads(option);
   const pack = gan.prepare?.spec?.kind === "pack" ? gan.prepare.spec.m : 1;
   const maxParts = Math.max(1, Math.floor(batchSize / pack));
@@ -74,8 +80,8 @@ export function chooseThreads(gan: Gan, batchSize: number, option?: number): { t
  * work (the optimizer update, sending weights to the workers), which does not: chapter 03's MLP GAN
  * took 164 ms a step on one thread and 174 ms on two, the course DCGAN 387 and 297 ms.
  */
-export function hasConvolutions(gan: Gan): boolean {
-  const convolves = (model: tf.LayersModel) => model.layers.some((l) => /^(Conv|DepthwiseConv|SeparableConv)/.test(l.getClassName()));
+export function hasConvolutions(gan: Players): boolean {
+  const convolves = (model?: tf.LayersModel) => !!model?.layers.some((l) => /^(Conv|DepthwiseConv|SeparableConv)/.test(l.getClassName()));
   return convolves(gan.generator) || convolves(gan.discriminator);
 }
 
@@ -87,14 +93,17 @@ export function splitBatch(size: number, parts: number, multiple = 1): [number, 
   return Array.from({ length: parts }, (_, k) => [bounds[k], bounds[k + 1]]);
 }
 
-/** A part of a batch as plain arrays, for a worker thread. */
-export interface BatchPart {
+/** A part of a batch as plain arrays, for a worker thread: a GAN's ({@link BatchPart}) or pix2pix's pairs. */
+export type PartArrays = { count: number } & { [name: string]: Float32Array | number | undefined };
+
+/** A part of a GAN's batch as plain arrays, for a worker thread. */
+export type BatchPart = {
   noise: Float32Array;
   real?: Float32Array;
   realLabels?: Float32Array;
   fakeLabels?: Float32Array;
   count: number;
-}
+};
 
 /** What a worker sends back: the gradients of one part in `trainableWeights` order, the loss and D's stats. */
 export interface PartGradients {
@@ -104,13 +113,15 @@ export interface PartGradients {
 }
 
 export interface ReplicaSetup {
+  /** What the replicas compute: a GAN's updates (gan.ts), or pix2pix's (pix2pix.ts). */
+  task: "gan" | "pix2pix";
   generator: { config: unknown; sequential: boolean };
-  discriminator: { config: unknown; sequential: boolean };
+  discriminator?: { config: unknown; sequential: boolean };
   latentDim: number;
   classes?: number;
   auxiliaryClassifier?: boolean;
   prepare?: PrepareSpec;
-  /** The loss options (loss, realLabel, gradientPenalty). */
+  /** The loss options (loss, realLabel, gradientPenalty; l1Weight for pix2pix). */
   loss: Record<string, unknown>;
   backend: string;
 }
@@ -120,9 +131,9 @@ function describeModel(model: tf.LayersModel): { config: unknown; sequential: bo
   return { config: JSON.parse(JSON.stringify(model.getConfig())), sequential: model instanceof tf.Sequential };
 }
 
-/** The weights of a model as arrays (all of them, batch-norm statistics included). */
-function weightArrays(model: tf.LayersModel): Float32Array[] {
-  return model.weights.map((w) => w.read().dataSync() as Float32Array);
+/** The weights of a model as arrays (all of them, batch-norm statistics included); none for no model. */
+function weightArrays(model?: tf.LayersModel): Float32Array[] {
+  return model ? model.weights.map((w) => w.read().dataSync() as Float32Array) : [];
 }
 
 /**
@@ -159,23 +170,23 @@ export class ReplicaPool {
   }
 
   /** Starts `count` workers with replicas of `gan`; resolves when every one is ready. */
-  static async start(gan: Gan, count: number, loss: Record<string, unknown>): Promise<ReplicaPool> {
+  static start(gan: Gan, count: number, loss: Record<string, unknown>): Promise<ReplicaPool> {
+    const { latentDim, classes, auxiliaryClassifier } = gan;
+    return ReplicaPool.launch(count, { task: "gan", generator: describeModel(gan.generator), discriminator: describeModel(gan.discriminator), latentDim, classes, auxiliaryClassifier, prepare: gan.prepare?.spec, loss, backend: tf.getBackend() });
+  }
+
+  /** Starts `count` workers with replicas of a pix2pix model (pix2pix.ts; D may be absent). */
+  static startPix2Pix(model: Players, count: number, l1Weight: number): Promise<ReplicaPool> {
+    const discriminator = model.discriminator && describeModel(model.discriminator);
+    return ReplicaPool.launch(count, { task: "pix2pix", generator: describeModel(model.generator), discriminator, latentDim: 0, loss: { l1Weight }, backend: tf.getBackend() });
+  }
+
+  private static async launch(count: number, setup: ReplicaSetup): Promise<ReplicaPool> {
     // The compiled worker sits in dist/ both for dist/replicas.js and for lib/src/replicas.ts run by tsx.
     const script = path.resolve(__dirname, "..", "dist", "replica-worker.js");
     if (!fs.existsSync(script)) throw new Error(`${script} is missing: build the library (npm run build), or train with threads: 1`);
-    const backend = tf.getBackend();
-    const setup: ReplicaSetup = {
-      generator: describeModel(gan.generator),
-      discriminator: describeModel(gan.discriminator),
-      latentDim: gan.latentDim,
-      classes: gan.classes,
-      auxiliaryClassifier: gan.auxiliaryClassifier,
-      prepare: gan.prepare?.spec,
-      loss,
-      backend,
-    };
-    // Each worker trains on one core: its own GanTrainer-free replica, same backend, no threads of its own.
-    const env = { ...process.env, GANBOOK_BACKEND: backend, GANBOOK_THREADS: "1" };
+    // Each worker trains on one core: its own trainer-free replica, same backend, no threads of its own.
+    const env = { ...process.env, GANBOOK_BACKEND: setup.backend, GANBOOK_THREADS: "1" };
     const workers = Array.from({ length: count }, () => new Worker(script, { env, workerData: setup }));
     const pool = new ReplicaPool(workers);
     try {
@@ -204,18 +215,18 @@ export class ReplicaPool {
   /**
    * Sends each worker the current weights of G and D and one part (parts[k] to worker k), and
    * resolves with their gradients in part order. Posted at once: the workers compute while the
-   * caller computes its own part.
+   * caller computes its own part. `kind` names the update (replica-worker.ts).
    */
-  gradients(kind: "discriminator" | "generator", gan: Gan, parts: BatchPart[]): Promise<PartGradients[]> {
-    const weights = { generator: weightArrays(gan.generator), discriminator: weightArrays(gan.discriminator) };
+  gradients(kind: string, players: Players, parts: PartArrays[]): Promise<PartGradients[]> {
+    const weights = { generator: weightArrays(players.generator), discriminator: weightArrays(players.discriminator) };
     return Promise.all(
       parts.map((part, k) => {
         const buffers = [...weights.generator, ...weights.discriminator].map((a) => a.slice().buffer);
         const copies = { generator: buffers.slice(0, weights.generator.length), discriminator: buffers.slice(weights.generator.length) };
         // Copies: an array read from a tensor may be the tensor's own storage (cpu backend), which a transfer would empty.
-        const copy = (a?: Float32Array) => a?.slice();
-        const sent: BatchPart = { count: part.count, noise: copy(part.noise)!, real: copy(part.real), realLabels: copy(part.realLabels), fakeLabels: copy(part.fakeLabels) };
-        const arrays = [sent.noise, sent.real, sent.realLabels, sent.fakeLabels].filter((a): a is Float32Array => a !== undefined);
+        const sent: PartArrays = { count: part.count };
+        for (const [name, value] of Object.entries(part)) if (value instanceof Float32Array) sent[name] = value.slice();
+        const arrays = Object.values(sent).filter((a): a is Float32Array => a instanceof Float32Array);
         return this.request(k, { type: kind, weights: copies, part: sent }, [...buffers, ...arrays.map((a) => a.buffer as ArrayBuffer)]);
       }),
     );
@@ -286,57 +297,84 @@ export class ParallelUpdates {
     }
   }
 
-  /** The batch parts 1.. as arrays for the worker threads ([N, ...] tensors cut along the batch). */
+  /** The batch parts 1.. as arrays for the worker threads. */
   private remoteParts(tensors: { noise: tf.Tensor; real?: tf.Tensor; realLabels?: tf.Tensor; fakeLabels?: tf.Tensor }): BatchPart[] {
-    return this.parts.slice(1).map(([a, b]) => {
-      const read = (t?: tf.Tensor) => {
-        if (!t) return undefined;
-        const part = t.slice(a, b - a);
-        try {
-          return part.dataSync() as Float32Array;
-        } finally {
-          part.dispose();
-        }
-      };
-      return { count: b - a, noise: read(tensors.noise)!, real: read(tensors.real), realLabels: read(tensors.realLabels), fakeLabels: read(tensors.fakeLabels) };
-    });
+    return partArrays(tensors, this.parts.slice(1)) as unknown as BatchPart[];
   }
 
   /** part 0's value and the others', weighted by their shares of the batch, summed in part order. */
   private weigh(mine: number, theirs: number[]): number {
-    return theirs.reduce((acc, v, k) => acc + v * this.shares[k + 1], mine * this.shares[0]);
+    return weighParts(mine, theirs, this.shares);
   }
 
-  /**
-   * Waits for the workers' gradients, combines them with `mine` (each part weighted by its share of
-   * the batch, in part order, so a run repeats exactly: the gradient of the whole batch's mean loss)
-   * and applies them to `model` with `optimizer`. Frees `mine`.
-   */
   private async finish(model: tf.LayersModel, optimizer: tf.Optimizer, mine: Gradients, pending: Promise<PartGradients[]>): Promise<{ loss: number; theirs: PartGradients[] }> {
-    const disposeMine = () => tf.dispose([mine.loss, ...mine.grads.filter((g): g is tf.Tensor => g !== null)]);
-    let theirs: PartGradients[];
-    try {
-      theirs = await pending;
-    } catch (e) {
-      disposeMine();
-      throw e;
-    }
-    const grads = mine.grads.map((g, i) =>
-      !g
-        ? null
-        : tf.tidy(() => {
-            const shape = model.trainableWeights[i].shape as number[];
-            let sum = tf.mul(g, this.shares[0]);
-            theirs.forEach((t, k) => {
-              if (t.grads[i]) sum = tf.add(sum, tf.mul(tf.tensor(t.grads[i]!, shape), this.shares[k + 1]));
-            });
-            return sum;
-          }),
-    );
-    const loss = this.weigh(mine.loss.dataSync()[0], theirs.map((t) => t.loss));
-    disposeMine();
-    applyGradients(model, optimizer, grads);
-    tf.dispose(grads.filter((g): g is tf.Tensor => g !== null));
-    return { loss, theirs };
+    return applyPartGradients(model, optimizer, mine, pending, this.shares);
   }
+}
+
+/** Tensors [N, ...] cut along the batch into `parts` ([start, end) each), as arrays for worker threads. */
+export function partArrays(tensors: Record<string, tf.Tensor | undefined>, parts: [number, number][]): PartArrays[] {
+  return parts.map(([a, b]) => {
+    const out: PartArrays = { count: b - a };
+    for (const [name, t] of Object.entries(tensors)) {
+      if (!t) continue;
+      const part = t.slice(a, b - a);
+      out[name] = part.dataSync() as Float32Array;
+      part.dispose();
+    }
+    return out;
+  });
+}
+
+/** part 0's value and the others', weighted by their shares of the batch, summed in part order. */
+export function weighParts(mine: number, theirs: number[], shares: number[]): number {
+  return theirs.reduce((acc, v, k) => acc + v * shares[k + 1], mine * shares[0]);
+}
+
+/**
+ * Waits for the workers' gradients, combines them with `mine` (each part weighted by its share of
+ * the batch, in part order, so a run repeats exactly: the gradient of the whole batch's mean loss)
+ * and applies them to `model` with `optimizer`. Frees `mine`. Returns the batch's loss and the
+ * workers' replies.
+ */
+export async function applyPartGradients(
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  mine: Gradients,
+  pending: Promise<PartGradients[]>,
+  shares: number[],
+): Promise<{ loss: number; theirs: PartGradients[] }> {
+  const disposeMine = () => tf.dispose([mine.loss, ...mine.grads.filter((g): g is tf.Tensor => g !== null)]);
+  let theirs: PartGradients[];
+  try {
+    theirs = await pending;
+  } catch (e) {
+    disposeMine();
+    throw e;
+  }
+  const grads = mine.grads.map((g, i) =>
+    !g
+      ? null
+      : tf.tidy(() => {
+          const shape = model.trainableWeights[i].shape as number[];
+          let sum = tf.mul(g, shares[0]);
+          theirs.forEach((t, k) => {
+            if (t.grads[i]) sum = tf.add(sum, tf.mul(tf.tensor(t.grads[i]!, shape), shares[k + 1]));
+          });
+          return sum;
+        }),
+  );
+  const loss = weighParts(mine.loss.dataSync()[0], theirs.map((t) => t.loss), shares);
+  disposeMine();
+  applyGradients(model, optimizer, grads);
+  tf.dispose(grads.filter((g): g is tf.Tensor => g !== null));
+  return { loss, theirs };
+}
+
+/** Stops a trainer's worker threads once the trainer itself has been garbage-collected. */
+const RETIRED = new FinalizationRegistry<ReplicaPool>((pool) => void pool.dispose());
+
+/** Stops `pool` when `owner` (a trainer) is garbage-collected without being disposed. */
+export function disposeWithOwner(owner: object, pool: ReplicaPool): void {
+  RETIRED.register(owner, pool);
 }

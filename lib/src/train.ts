@@ -15,7 +15,7 @@ import { discriminatorStep, generate, generatorStep, sampleNoise, type Gan } fro
 import { cloneModel } from "./models";
 import { encodePng, imageGridRaster, type GridOptions, type Raster } from "./images";
 import { TrainingProgress } from "./progress";
-import { chooseThreads, ParallelUpdates, ReplicaPool, splitBatch } from "./replicas";
+import { chooseThreads, disposeWithOwner, ParallelUpdates, ReplicaPool, splitBatch } from "./replicas";
 import { makeRandom } from "./toy";
 import { DEFAULT_OPTIMIZER, makeOptimizer, validateTrainerOptions, type OptimizerSpec, type TrainerOptions } from "./trainer-options";
 
@@ -96,9 +96,6 @@ export function batchIndices(n: number, batchSize: number, seed: number, b: numb
   const start = (b % perEpoch) * batchSize;
   return order.subarray(start, start + batchSize);
 }
-
-/** Stops a trainer's worker threads once the trainer itself has been garbage-collected. */
-const RETIRED_TRAINERS = new FinalizationRegistry<ReplicaPool>((pool) => void pool.dispose());
 
 /** Trains a GAN; see the module comment. Construct, then `await trainer.train(steps)`. */
 export class GanTrainer {
@@ -220,7 +217,7 @@ export class GanTrainer {
       const pool = await ReplicaPool.start(this.gan, this.threads - 1, { loss, realLabel, gradientPenalty });
       this.parallel = new ParallelUpdates(pool, this.gan, this.parts, this.options);
       // A notebook rarely disposes its trainers: stop the workers when the trainer is garbage.
-      RETIRED_TRAINERS.register(this, pool);
+      disposeWithOwner(this, pool);
     }
   }
 
