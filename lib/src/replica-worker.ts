@@ -10,6 +10,7 @@ import {
   discriminatorGradients,
   generatorGradients,
   gradientsOf,
+  modelFromConfig,
   pix2pixDiscriminatorLoss,
   pix2pixGeneratorLoss,
   prepareFromSpec,
@@ -28,10 +29,7 @@ if (!parentPort) throw new Error("replica-worker runs in a worker thread (see Re
 const port = parentPort;
 const setup = workerData as ReplicaSetup;
 
-function buildModel(described: NonNullable<ReplicaSetup["discriminator"]>): tf.LayersModel {
-  const config = described.config as tf.serialization.ConfigDict;
-  return (described.sequential ? tf.Sequential.fromConfig(tf.Sequential, config) : tf.LayersModel.fromConfig(tf.LayersModel, config)) as tf.LayersModel;
-}
+const buildModel = (described: NonNullable<ReplicaSetup["discriminator"]>) => modelFromConfig(described.config, described.sequential);
 
 let gan: Gan | undefined;
 const replica = async (): Promise<Gan> => {
