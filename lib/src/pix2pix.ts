@@ -13,7 +13,7 @@ import { bceWithLogits, gradientsOf, applyGradients, discriminatorLoss } from ".
 import { labelAccuracy } from "./metrics";
 import { encodePng, imageGridRaster } from "./images";
 import { TrainingProgress } from "./progress";
-import { applyPartGradients, chooseThreads, disposeWithOwner, partArrays, ReplicaPool, splitBatch, weighParts } from "./replicas";
+import { applyPartGradients, chooseThreads, disposeOwnedPool, disposeWithOwner, partArrays, ReplicaPool, splitBatch, weighParts } from "./replicas";
 import { batchIndices, listenForInterrupts } from "./train";
 import { makeOptimizer, type OptimizerSpec } from "./trainer-options";
 import type { Evaluator } from "./evaluator";
@@ -228,7 +228,7 @@ export class Pix2PixTrainer {
 
   /** Stops the worker threads (if any) and frees the optimizers. The models stay. */
   dispose(): void {
-    void this.pool?.dispose();
+    disposeOwnedPool(this, this.pool);
     this.dOptimizer?.dispose();
     this.gOptimizer.dispose();
   }

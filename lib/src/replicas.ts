@@ -376,5 +376,11 @@ const RETIRED = new FinalizationRegistry<ReplicaPool>((pool) => void pool.dispos
 
 /** Stops `pool` when `owner` (a trainer) is garbage-collected without being disposed. */
 export function disposeWithOwner(owner: object, pool: ReplicaPool): void {
-  RETIRED.register(owner, pool);
+  RETIRED.register(owner, pool, owner);
+}
+
+/** Stops `owner`'s pool now (its `dispose()`), and forgets it for garbage collection. */
+export function disposeOwnedPool(owner: object, pool?: ReplicaPool): void {
+  RETIRED.unregister(owner);
+  void pool?.dispose();
 }

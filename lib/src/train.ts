@@ -15,7 +15,7 @@ import { discriminatorStep, generate, generatorStep, sampleNoise, type Gan } fro
 import { cloneModel } from "./models";
 import { encodePng, imageGridRaster, type GridOptions, type Raster } from "./images";
 import { TrainingProgress } from "./progress";
-import { chooseThreads, disposeWithOwner, ParallelUpdates, ReplicaPool, splitBatch } from "./replicas";
+import { chooseThreads, disposeOwnedPool, disposeWithOwner, ParallelUpdates, ReplicaPool, splitBatch } from "./replicas";
 import { makeRandom } from "./toy";
 import { DEFAULT_OPTIMIZER, makeOptimizer, validateTrainerOptions, type OptimizerSpec, type TrainerOptions } from "./trainer-options";
 
@@ -466,7 +466,7 @@ export class GanTrainer {
    * the data), and stops the worker threads.
    */
   dispose(): void {
-    void this.parallel?.pool.dispose();
+    disposeOwnedPool(this, this.parallel?.pool);
     this.averagedGenerator?.dispose();
     this.dOptimizer.dispose();
     this.gOptimizer.dispose();
