@@ -140,6 +140,16 @@ test("on two threads (worker replicas) a model without batch norm trains as on o
     const model = withoutBatchNorm(3);
     const trainer = new Pix2PixTrainer(model, x, y, { batchSize: 8, seed: 2, l1Weight: 10, threads });
     for (let i = 0; i < 3; i++) await trainer.trainStep();
+    // Weights set between steps (and during a train call's callback) reach the worker replicas.
+    const halved = model.discriminator!.getWeights().map((w) => tf.mul(w, 0.5));
+    model.discriminator!.setWeights(halved);
+    tf.dispose(halved);
+    await trainer.trainStep();
+    await trainer.train(2, { progress: "none", every: 1, onStep: (t) => {
+      const scaled = t.model.discriminator!.getWeights().map((w) => tf.mul(w, 0.9));
+      t.model.discriminator!.setWeights(scaled);
+      tf.dispose(scaled);
+    } });
     trainer.dispose();
     return { rows: trainer.history, threads: trainer.threads, g: weights(model.generator), d: weights(model.discriminator!) };
   };

@@ -108,6 +108,41 @@ test("two threads train a GAN without batch norm as one does (float tolerance), 
   data.dispose();
 });
 
+test("two threads match one with 2 D steps and 2 unrolled steps, and when weights are set during and between training calls", async () => {
+  await gb.ready();
+  const data = tinyData();
+  const scale = (model: gb.tf.LayersModel, factor: number) => {
+    const old = model.getWeights();
+    const scaled = old.map((w) => tf.mul(w, factor));
+    model.setWeights(scaled);
+    tf.dispose(scaled);
+  };
+  const run = async (threads: number, steps: { dSteps?: number; unrolledSteps?: number }) => {
+    const gan = tinyConvGan(5);
+    const trainer = new gb.GanTrainer({ gan, data, batchSize: 16, seed: 4, threads, ...steps, dOptimizer: { learningRate: 1e-2 }, gOptimizer: { learningRate: 1e-2 } });
+    // A learner's experiments: D's weights scaled inside a callback and between two calls. The worker
+    // replicas must see both (ReplicaPool sends a model's weights only when it knows they changed;
+    // D's last changed before G's update, which sent them).
+    await trainer.train(3, { progress: "none", every: 2, onStep: (t) => scale(t.gan.discriminator, 0.5) });
+    scale(gan.discriminator, 0.9);
+    await trainer.train(2, { progress: "none" });
+    const weights = [...gan.generator.getWeights(), ...gan.discriminator.getWeights()].map((w) => Array.from(w.dataSync()));
+    const history = trainer.history.map(({ seconds: _, ...row }) => row);
+    trainer.dispose();
+    return { weights, history };
+  };
+  for (const steps of [{}, { dSteps: 2, unrolledSteps: 2 }]) {
+    const one = await run(1, steps);
+    const two = await run(2, steps);
+    const what = JSON.stringify(steps);
+    one.weights.forEach((w, i) => w.forEach((x, j) => assert.ok(Math.abs(x - two.weights[i][j]) <= 1e-5, `${what} weight ${i}[${j}]: ${x} vs ${two.weights[i][j]}`)));
+    one.history.forEach((row, i) => {
+      for (const key of ["dLoss", "gLoss"] as const) assert.ok(Math.abs(row[key] - two.history[i][key]) < 1e-5, `${what} step ${row.step} ${key}: ${row[key]} vs ${two.history[i][key]}`);
+    });
+  }
+  data.dispose();
+});
+
 test("a conditional ACGAN and a PacGAN train on two threads; no tensor leaks over steps", async () => {
   await gb.ready();
   const images = tf.tidy(() => tf.tanh(tf.randomNormal([40, 28, 28, 1], 0, 1, "float32", 4)));

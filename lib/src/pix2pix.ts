@@ -235,6 +235,11 @@ export class Pix2PixTrainer {
 
   /** One D update (if any) and one G update on batch `this.step`, over {@link threads} threads. */
   async trainStep(): Promise<Pix2PixRow> {
+    this.pool?.invalidate(); // the weights may have been set since the last step
+    return this.oneStep();
+  }
+
+  private async oneStep(): Promise<Pix2PixRow> {
     if (this.threads > 1 && !this.pool) {
       this.pool = await ReplicaPool.startPix2Pix(this.model, this.threads - 1, this.options.l1Weight);
       disposeWithOwner(this, this.pool);
@@ -252,6 +257,7 @@ export class Pix2PixTrainer {
         const pending = ask("pix2pix-discriminator");
         const mine = gradientsOf(this.model.discriminator, () => pix2pixDiscriminatorLoss(this.model, myX, myY));
         dLoss = (await applyPartGradients(this.model.discriminator, this.dOptimizer!, mine, pending, this.shares)).loss;
+        this.pool?.changed(this.model.discriminator);
       }
       const pending = ask("pix2pix-generator");
       let parts: tf.Scalar[] = [];
@@ -263,6 +269,7 @@ export class Pix2PixTrainer {
       const [myAdversarial, myL1] = parts.map((p) => p.dataSync()[0]);
       tf.dispose(parts);
       const { theirs } = await applyPartGradients(this.model.generator, this.gOptimizer, mine, pending, this.shares);
+      this.pool?.changed(this.model.generator);
       const gAdversarial = weighParts(myAdversarial, theirs.map((t) => t.stats![0]), this.shares);
       const l1 = weighParts(myL1, theirs.map((t) => t.stats![1]), this.shares);
       this.step += 1;
@@ -300,12 +307,16 @@ export class Pix2PixTrainer {
     const onSigint = () => this.stop();
     try {
       await listenForInterrupts(onSigint);
+      this.pool?.invalidate(); // the weights may have been set since the last call
       while (this.step < target && !this.stopRequested) {
-        const row = await this.trainStep();
+        const row = await this.oneStep();
         if (![row.dLoss, row.gAdversarial, row.l1].every(Number.isFinite)) throw new Error(`Training stopped at step ${row.step}: a loss is not finite (D ${row.dLoss}, adversarial ${row.gAdversarial}, L1 ${row.l1}). Try a smaller learning rate.`);
         // The bar's two curves: D's loss, and G's whole loss (adversarial + λ L1).
         progress?.update({ step: row.step, dLoss: row.dLoss, gLoss: row.gAdversarial + this.options.l1Weight * row.l1 }, () => this.previewPng(), this.step === target);
-        if (run.onStep && this.step % (run.every ?? 100) === 0) await run.onStep(this);
+        if (run.onStep && this.step % (run.every ?? 100) === 0) {
+          await run.onStep(this);
+          this.pool?.invalidate(); // the callback may have set weights
+        }
         await new Promise((resolve) => setImmediate(resolve)); // let an interrupt be seen
       }
     } finally {

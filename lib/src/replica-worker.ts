@@ -70,7 +70,7 @@ function arraysOf(result: { loss: tf.Scalar; grads: (tf.Tensor | null)[]; stats?
 type Request = {
   id: number;
   type: "ready" | "discriminator" | "generator" | "pix2pix-discriminator" | "pix2pix-generator";
-  weights?: { generator: ArrayBuffer[]; discriminator: ArrayBuffer[] };
+  weights?: { generator: ArrayBuffer[] | null; discriminator: ArrayBuffer[] | null };
   part?: PartArrays;
 };
 
@@ -98,8 +98,9 @@ port.on("message", async (m: Request) => {
   try {
     const g = await replica();
     if (m.type === "ready") return port.postMessage({ id: m.id, result: { grads: [], loss: 0 } });
-    load(g.generator, m.weights!.generator);
-    if (setup.discriminator) load(g.discriminator, m.weights!.discriminator);
+    // A model's weights come only when they changed since the last request (ReplicaPool.current).
+    if (m.weights!.generator) load(g.generator, m.weights!.generator);
+    if (m.weights!.discriminator) load(g.discriminator, m.weights!.discriminator);
     if (m.type.startsWith("pix2pix-")) {
       const out = arraysOf(pix2pixGradients(g, m.type, m.part!));
       return port.postMessage({ id: m.id, result: out }, out.grads.filter((a): a is Float32Array => a !== null).map((a) => a.buffer as ArrayBuffer));

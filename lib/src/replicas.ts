@@ -144,6 +144,11 @@ export class ReplicaPool {
   private pending = new Map<number, { resolve: (r: PartGradients) => void; reject: (e: Error) => void }>();
   private nextId = 0;
   private failure?: Error;
+  /**
+   * The models whose weights every worker holds as they are now (sent since their last change).
+   * A request sends only the others: a GAN step changes D, then G, so each update sends one model.
+   */
+  private readonly current = new Set<tf.LayersModel>();
 
   private constructor(private readonly workers: Worker[]) {
     for (const worker of workers) {
@@ -218,11 +223,15 @@ export class ReplicaPool {
    * caller computes its own part. `kind` names the update (replica-worker.ts).
    */
   gradients(kind: string, players: Players, parts: PartArrays[]): Promise<PartGradients[]> {
-    const weights = { generator: weightArrays(players.generator), discriminator: weightArrays(players.discriminator) };
+    // The weights of each model the workers do not hold as they are now (null: keep yours).
+    const stale = (model?: tf.LayersModel) => (model && !this.current.has(model) ? weightArrays(model) : null);
+    const weights = { generator: stale(players.generator), discriminator: stale(players.discriminator) };
+    for (const model of [players.generator, players.discriminator]) if (model) this.current.add(model);
     return Promise.all(
       parts.map((part, k) => {
-        const buffers = [...weights.generator, ...weights.discriminator].map((a) => a.slice().buffer);
-        const copies = { generator: buffers.slice(0, weights.generator.length), discriminator: buffers.slice(weights.generator.length) };
+        const copy = (arrays: Float32Array[] | null) => arrays && arrays.map((a) => a.slice().buffer as ArrayBuffer);
+        const copies = { generator: copy(weights.generator), discriminator: copy(weights.discriminator) };
+        const buffers = [...(copies.generator ?? []), ...(copies.discriminator ?? [])];
         // Copies: an array read from a tensor may be the tensor's own storage (cpu backend), which a transfer would empty.
         const sent: PartArrays = { count: part.count };
         for (const [name, value] of Object.entries(part)) if (value instanceof Float32Array) sent[name] = value.slice();
@@ -230,6 +239,16 @@ export class ReplicaPool {
         return this.request(k, { type: kind, weights: copies, part: sent }, [...buffers, ...arrays.map((a) => a.buffer as ArrayBuffer)]);
       }),
     );
+  }
+
+  /** Says `model`'s weights changed (an update was applied, or they were set): the next request sends them. */
+  changed(model: tf.LayersModel): void {
+    this.current.delete(model);
+  }
+
+  /** Says any model may have changed (a new training call: the notebook may have set weights since). */
+  invalidate(): void {
+    this.current.clear();
   }
 
   /** While a reply is awaited, the workers keep the process alive (or it could exit while waiting). */
@@ -308,7 +327,9 @@ export class ParallelUpdates {
   }
 
   private async finish(model: tf.LayersModel, optimizer: tf.Optimizer, mine: Gradients, pending: Promise<PartGradients[]>): Promise<{ loss: number; theirs: PartGradients[] }> {
-    return applyPartGradients(model, optimizer, mine, pending, this.shares);
+    const result = await applyPartGradients(model, optimizer, mine, pending, this.shares);
+    this.pool.changed(model);
+    return result;
   }
 }
 

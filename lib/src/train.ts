@@ -288,6 +288,7 @@ export class GanTrainer {
     }
     if (dWeights) {
       this.gan.discriminator.setWeights(dWeights);
+      this.parallel?.pool.changed(this.gan.discriminator);
       tf.dispose(dWeights);
     }
     return { step: s, ...d, gLoss, seconds: this.secondsBefore + (Date.now() - started) / 1000 };
@@ -328,6 +329,7 @@ export class GanTrainer {
     try {
       await listenForInterrupts(onSigint);
       await this.startReplicas();
+      this.parallel?.pool.invalidate(); // the notebook may have set weights since the last call
       while (this.step < target && !this.stopRequested) {
         const saved = this.guard ? this.snapshot() : undefined;
         const row = await this.oneStep(started);
@@ -348,7 +350,10 @@ export class GanTrainer {
         this.updateAverage();
         this.history.push(row);
         progress?.update(row, preview, this.step === target);
-        if (run.onStep && this.step % every === 0) await run.onStep(this, row);
+        if (run.onStep && this.step % every === 0) {
+          await run.onStep(this, row);
+          this.parallel?.pool.invalidate(); // the callback may have set weights
+        }
         // Yield to the event loop so an interrupt (SIGINT) or a stop() from a callback is seen.
         await new Promise((resolve) => setImmediate(resolve));
       }
