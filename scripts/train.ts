@@ -182,6 +182,10 @@ async function main(): Promise<void> {
   else if (args.data !== undefined) {
     const folder = gb.loadImageFolder(args.data, { ...image!, limit: quick ? 3000 : undefined });
     console.log(folder.summary);
+    const batch = recipe.options.batchSize ?? 64;
+    if (folder.images.shape[0] < batch) {
+      throw new Error(`${args.data} gave ${folder.images.shape[0]} image(s), fewer than one batch (${batch}): add images (a DCGAN learns from thousands; the emoji set has 3,786)`);
+    }
     data = folder.images;
   } else {
     const ds = await gb.loadDataset(model.data as GB.DatasetName, { split: "train", limit: quick ? 3000 : undefined });

@@ -137,6 +137,14 @@ test("your own images: train dcgan on a folder (--data, --size, --channels), res
   const idx = spawnSync(process.execPath, ["--import", "tsx", SAMPLE, "--checkpoint", path.join(out, "checkpoint"), "--count", "4", "--out", path.join(out, "x-images.idx")], { cwd: REPO, encoding: "utf8", timeout: 60_000 });
   assert.equal(idx.status, 2);
   assert.match(idx.stderr, /IDX files hold 28x28 grey images\. Give --out a \.png name/);
+  // Fewer images than one batch: a clear error before any training, nothing written.
+  const few = tempDir("ganbook-few-");
+  for (let i = 0; i < 3; i++) fs.copyFileSync(path.join(images, "a", "1.png"), path.join(few, `${i}.png`));
+  const fewOut = path.join(tempDir(), "few");
+  const tooFew = run("dcgan", "--data", few, "--out", fewOut);
+  assert.notEqual(tooFew.status, 0);
+  assert.match(tooFew.stderr, /gave 3 image\(s\), fewer than one batch \(64\): add images/);
+  assert.ok(!fs.existsSync(fewOut), "no output folder for a run that never started");
   // Usage errors: --data on a model that has its own data set, --size without --data.
   assert.equal(run("acgan", "--data", images).status, 2);
   assert.match(run("acgan", "--data", images).stderr, /the models that take a folder of images are dcgan, dcgan-long/);
