@@ -90,13 +90,21 @@ async function main(): Promise<void> {
   const latentDim = generator.inputs[0].shape[1] as number;
   const outShape = generator.outputs[0].shape;
   if (outShape.length !== 4) fail(`the generator outputs [${outShape}], not images`);
-  if (png) {
-    // A grid of the samples (labels 0, 1, ... in turn for a conditional generator), written atomically.
-    const samples = tf.tidy(() => {
-      const z = gb.sampleNoise(args.count, latentDim, args.seed * 1000);
-      const classes = tf.oneHot(tf.tensor1d(Array.from({ length: args.count }, (_, i) => i % 10), "int32"), 10).toFloat();
-      return generator.predict(conditional ? [z, classes] : z) as gb.tf.Tensor4D;
+  /** Samples start .. start + n - 1, [n, ...] (labels 0, 1, ... in turn for a conditional generator). */
+  const generateBatch = (start: number, n: number) =>
+    tf.tidy(() => {
+      const z = gb.sampleNoise(n, latentDim, args.seed * 1000 + start);
+      if (!conditional) return generator.predict(z) as gb.tf.Tensor4D;
+      const classes = tf.oneHot(tf.tensor1d(Array.from({ length: n }, (_, i) => (start + i) % 10), "int32"), 10).toFloat();
+      return generator.predict([z, classes]) as gb.tf.Tensor4D;
     });
+  const BATCH = 500; // samples per predict call: bounded memory for any --count
+  if (png) {
+    // A grid of the samples, written atomically.
+    const parts: gb.tf.Tensor4D[] = [];
+    for (let start = 0; start < args.count; start += BATCH) parts.push(generateBatch(start, Math.min(BATCH, args.count - start)));
+    const samples = tf.concat(parts) as gb.tf.Tensor4D;
+    tf.dispose(parts);
     writeAtomic(args.out, gb.imageGridPng(samples, { cols: Math.ceil(Math.sqrt(args.count)), scale: outShape[1]! < 48 ? 2 : 1 }));
     samples.dispose();
     console.log(`wrote a grid of ${args.count} samples ([${outShape.slice(1)}] each) to ${args.out}`);
@@ -106,21 +114,12 @@ async function main(): Promise<void> {
     fail(`the generator outputs [${outShape}]: IDX files hold 28x28 grey images. Give --out a .png name for a grid of these samples`);
   }
   const images = new Uint8Array(args.count * 28 * 28);
-  const labels = new Uint8Array(args.count);
-  const batch = 500;
-  for (let start = 0; start < args.count; start += batch) {
-    const n = Math.min(batch, args.count - start);
-    const bytes = tf.tidy(() => {
-      const z = gb.sampleNoise(n, latentDim, args.seed * 1000 + start);
-      let x: gb.tf.Tensor;
-      if (conditional) {
-        const classes = Array.from({ length: n }, (_, i) => (start + i) % 10);
-        classes.forEach((c, i) => (labels[start + i] = c));
-        x = generator.predict([z, tf.oneHot(tf.tensor1d(classes, "int32"), 10).toFloat()]) as gb.tf.Tensor;
-      } else x = generator.predict(z) as gb.tf.Tensor;
-      // tanh output [-1, 1] -> 0..255
-      return tf.clipByValue(tf.round(tf.mul(tf.add(x, 1), 127.5)), 0, 255).dataSync();
-    });
+  const labels = Uint8Array.from({ length: args.count }, (_, i) => i % 10); // written for a conditional generator
+  for (let start = 0; start < args.count; start += BATCH) {
+    const x = generateBatch(start, Math.min(BATCH, args.count - start));
+    // tanh output [-1, 1] -> 0..255
+    const bytes = tf.tidy(() => tf.clipByValue(tf.round(tf.mul(tf.add(x, 1), 127.5)), 0, 255).dataSync());
+    x.dispose();
     images.set(Uint8Array.from(bytes), start * 784);
   }
   writeAtomic(args.out, gb.encodeIdx([args.count, 28, 28], images));
