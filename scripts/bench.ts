@@ -46,8 +46,9 @@ function parseArgs(argv: string[]): Options & { child?: [Variant, ModelName] } {
     else if (flag === "--steps") opts.steps = int();
     else if (flag === "--cpu-seconds") opts.cpuSeconds = int();
     else if (flag === "--images") {
-      opts.images = value === "0" ? 0 : int();
-      if (value === "0") i++;
+      opts.images = Number(value);
+      if (!Number.isInteger(opts.images) || opts.images < 0) usage(`--images takes a whole number >= 0 (0 skips the line); got ${value}`);
+      i++;
     }
     else if (flag === "--models") {
       opts.models = value === "none" ? [] : ((value ?? "").split(",") as ModelName[]);

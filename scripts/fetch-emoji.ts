@@ -3,16 +3,14 @@
 // datasets/emoji-google-64/ (see fetchEmoji in lib/src/image-folder.ts). About 75 MB to download,
 // 20 MB on disk. Chapter 08 fetches it on first use too; an existing folder is kept.
 import * as fs from "node:fs";
-import { emojiFolder, fetchEmoji } from "../lib/src/image-folder";
+import { emojiDir, fetchEmoji } from "../lib/src/image-folder";
 
 async function main(): Promise<void> {
-  try {
-    const dir = emojiFolder();
+  const dir = emojiDir();
+  if (fs.existsSync(dir)) {
     const count = fs.readdirSync(dir).filter((f) => f.endsWith(".png")).length;
     console.log(`${dir} is there already (${count} images); remove it to fetch again.`);
     return;
-  } catch {
-    // not there yet: fetch it
   }
   try {
     await fetchEmoji();

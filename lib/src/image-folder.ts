@@ -166,11 +166,16 @@ export const EMOJI_SOURCE = { package: "emoji-datasource-google@16.0.0", folder:
  * command, when it is not there.
  */
 export function emojiFolder(): string {
-  const dir = path.join(datasetsDir(), "emoji-google-64");
+  const dir = emojiDir();
   if (!fs.existsSync(dir)) {
     throw new Error(`The emoji images are not in ${dir}: run \`npm run data:emoji\` once (about 75 MB from the npm registry), or train on a folder of your own with loadImageFolder.`);
   }
   return dir;
+}
+
+/** Where the emoji go (or are): `emoji-google-64/` in the datasets folder, whether or not it exists yet. */
+export function emojiDir(): string {
+  return path.join(datasetsDir(), "emoji-google-64");
 }
 
 /** Runs a command; resolves with its output, rejects with its last line of errors. */
@@ -193,7 +198,7 @@ function run(command: string, args: string[], what: string): Promise<string> {
  * a failed fetch leaves nothing half-written. `source` is for tests (a local .tgz works offline).
  */
 export async function fetchEmoji(source = EMOJI_SOURCE, log: (line: string) => void = console.log): Promise<string> {
-  const dest = path.join(datasetsDir(), "emoji-google-64");
+  const dest = emojiDir();
   if (fs.existsSync(dest)) return dest;
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "ganbook-emoji-"));
   try {

@@ -5,8 +5,8 @@
  * the adversarial term plus λ·|G(x) - y| (L1): L1 alone gives the blurry average of every plausible y,
  * the adversarial term makes G commit to one sharp y.
  *
- * The chapter's paired task, built from MNIST: the lower half of a digit is hidden
- * ({@link hideLowerRows}) and G completes it.
+ * The chapter's paired task, built from MNIST: the bottom rows of a digit are hidden
+ * ({@link hideLowerRows}, {@link COMPLETION_ROWS}) and G completes it.
  */
 import * as tf from "@tensorflow/tfjs";
 import { bceWithLogits, gradientsOf, applyGradients, discriminatorLoss } from "./gan";

@@ -317,8 +317,8 @@ export class ParallelUpdates {
   }
 
   /** The batch parts 1.. as arrays for the worker threads. */
-  private remoteParts(tensors: { noise: tf.Tensor; real?: tf.Tensor; realLabels?: tf.Tensor; fakeLabels?: tf.Tensor }): BatchPart[] {
-    return partArrays(tensors, this.parts.slice(1)) as unknown as BatchPart[];
+  private remoteParts(tensors: { noise: tf.Tensor; real?: tf.Tensor; realLabels?: tf.Tensor; fakeLabels?: tf.Tensor }): PartArrays[] {
+    return partArrays(tensors, this.parts.slice(1));
   }
 
   /** part 0's value and the others', weighted by their shares of the batch, summed in part order. */
