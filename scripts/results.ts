@@ -41,7 +41,7 @@ const CHECKS: Record<string, () => Promise<Result[]>> = {
   async ring() {
     const started = Date.now();
     const recipe = gb.vanillaRing(0);
-    const data = gb.toyData(gb.RING, 0);
+    const data = gb.sampleMixture(gb.RING, 10_000, 0).points;
     const trainer = await trainRecipe(recipe, data);
     const samples = gb.sampleGan<gb.tf.Tensor2D>(trainer, 2500, 7);
     const r = gb.modeCoverage(samples, gb.RING);

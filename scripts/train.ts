@@ -32,6 +32,7 @@ const MODELS: Record<string, Model> = {
   dcgan: { about: "chapter 04: DCGAN on MNIST (or --data DIR: your own images)", data: "mnist", recipe: (gb, seed, steps, image) => gb.dcgan(seed, steps, image), folder: true },
   "dcgan-fashion": { about: "chapter 04: DCGAN on Fashion-MNIST", data: "fashion-mnist", recipe: (gb, seed, steps) => gb.dcgan(seed, steps) },
   "dcgan-long": { about: "chapter 04's DCGAN, long run (averaged G, late drop): the shipped dcgan-mnist", data: "mnist", recipe: (gb, seed, steps, image) => gb.dcganLong(seed, steps, image), folder: true },
+  "dcgan-wide": { about: "chapter 04's DCGAN twice as wide, Adam 5e-4, averaged G, late drop (long run)", data: "mnist", recipe: (gb, seed, steps) => gb.dcganWide(seed, steps) },
   "dcgan-fashion-long": { about: "chapter 04's DCGAN on Fashion-MNIST, long run (as dcgan-long): the shipped dcgan-fashion", data: "fashion-mnist", recipe: (gb, seed, steps) => gb.dcganLong(seed, steps) },
   conditional: { about: "chapter 06: conditional DCGAN on MNIST (labels as channels)", data: "mnist", recipe: (gb, seed, steps) => gb.conditionalDcgan(seed, steps) },
   acgan: { about: "chapter 06: ACGAN (auxiliary classifier) on MNIST", data: "mnist", recipe: (gb, seed, steps) => gb.acgan(seed, steps) },
@@ -178,7 +179,7 @@ async function main(): Promise<void> {
   let labels: Uint8Array | undefined;
   let data: GB.tf.Tensor;
   const toy = gb.isToyMixtureName(model.data) ? gb.toyMixture(model.data) : undefined;
-  if (toy) data = gb.toyData(toy, args.seed);
+  if (toy) data = gb.sampleMixture(toy, 10_000, args.seed).points;
   else if (args.data !== undefined) {
     const folder = gb.loadImageFolder(args.data, { ...image!, limit: quick ? 3000 : undefined });
     console.log(folder.summary);

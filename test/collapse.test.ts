@@ -8,8 +8,9 @@ import { ready, tf } from "../lib/src/index";
 import { classCrossEntropy, discriminatorStep, generatorStep, packSamples, type Gan } from "../lib/src/gan";
 import { buildAcganDiscriminator, buildConditionalGenerator, buildMlpDiscriminator, buildMlpGenerator } from "../lib/src/models";
 import { GanTrainer } from "../lib/src/train";
-import { collapseRecipe, collapseSummary, coverageHeatmapFigure, rejectionFigure, runCollapseJobs, type CollapseJob } from "../lib/src/collapse";
-import { ring8, sampleMixture } from "../lib/src/toy";
+import { collapseSummary, coverageHeatmapFigure, rejectionFigure, runCollapseJobs, type CollapseJob } from "../lib/src/collapse";
+import { collapseRecipe, MIXTURE_1D } from "../lib/src/recipes";
+import { GRID, RING, ring8, sampleMixture, toyMixture } from "../lib/src/toy";
 import { snapshot2d, view2dFigure, rasterize2d } from "../lib/src/views";
 
 before(() => ready());
@@ -110,6 +111,18 @@ test("learning-rate drops set both optimizers' rates from the given step on; set
   loaded.dispose();
   trainer.dispose();
   data.dispose();
+});
+
+test("toy mixtures: one registry, every mode well inside its plot bounds", () => {
+  assert.equal(toyMixture("ring"), RING);
+  assert.equal(toyMixture("grid"), GRID);
+  assert.deepEqual(RING.bounds, [[-2.6, 2.6], [-2.6, 2.6]]); // radius 2, a 30% margin
+  assert.deepEqual(GRID.bounds, [[-5, 5], [-5, 5]]); // modes at -4 .. 4
+  assert.deepEqual(MIXTURE_1D.bounds, [[-4, 4]]); // modes at +-2, 5 std (0.4) beyond them
+  for (const mix of [RING, GRID, MIXTURE_1D]) {
+    for (const centre of mix.centers) centre.forEach((c, d) => assert.ok(c - 3 * mix.std > mix.bounds[d][0] && c + 3 * mix.std < mix.bounds[d][1]));
+  }
+  assert.throws(() => toyMixture("spiral" as "ring"), /Unknown toy mixture spiral: use "ring" or "grid"/);
 });
 
 test("collapse recipes: each method changes what it says", () => {

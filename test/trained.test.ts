@@ -12,7 +12,7 @@ import { readIdx, imagesToTensor, loadDataset, type DatasetName } from "../lib/s
 import { loadEvaluator, type Evaluator } from "../lib/src/evaluator";
 import { evaluateImages } from "../lib/src/metrics";
 import { measureImageQuality, measureToyQuality, type QualityPoint } from "../lib/src/quality";
-import { isToyMixtureName, toyMixture } from "../lib/src/collapse";
+import { isToyMixtureName, toyMixture } from "../lib/src/toy";
 import {
   loadTrainedGan, meetsTarget, readTrainedManifest, sha256File, shippedGanNames, targetValue, trainedDir,
   TRAINED_GANS, TRAINED_TARGETS, type TrainedGanName,

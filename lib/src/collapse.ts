@@ -8,59 +8,21 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs";
-import { appendMinibatchStd, packSamples, sampleNoise, type Gan, type GanLoss } from "./gan";
-import { buildMlpDiscriminator, buildMlpGenerator } from "./models";
-import { grid25, modeCoverage, ring8, sampleMixture, type Mixture, type ModeReport } from "./toy";
+import { sampleNoise } from "./gan";
+import { COLLAPSE_METHODS, collapseRecipe, collapseSteps, packSizeOf, type CollapseSetting, type CollapseSpec } from "./recipes";
+import { modeCoverage, sampleMixture, toyMixture, type Mixture, type ModeReport } from "./toy";
 import { GanTrainer } from "./train";
-import type { TrainerOptions } from "./trainer-options";
 import { availableCores } from "./replicas";
 import { newLiveDisplay, type PlotlyFigure } from "./display";
 import { snapshot2d, type View2dFrame } from "./views";
 import { discriminatorScore, rejectionSample } from "./rejection";
 
-/** The plain GAN and the fixes chapter 05 compares. */
-export const COLLAPSE_METHODS = ["vanilla", "minibatch-std", "unrolled", "pacgan", "wgan-gp"] as const;
-export type CollapseMethod = (typeof COLLAPSE_METHODS)[number];
-
-/** What each method changes, in a sentence (the chapter's table uses these). */
-export const COLLAPSE_METHOD_NOTES: Record<CollapseMethod, string> = {
-  vanilla: "plain GAN, non-saturating loss",
-  "minibatch-std": "D also sees the batch's standard deviation (minibatch discrimination, Salimans et al. 2016; Karras et al. 2018)",
-  unrolled: "G is updated against D looking 5 updates ahead (Metz et al. 2016, first-order)",
-  pacgan: "D judges 2 samples at once on the ring, 4 on the grid (Lin et al. 2018)",
-  "wgan-gp": "Wasserstein critic with gradient penalty 10, 5 critic steps (Gulrajani et al. 2017)",
-};
-
-export type ToyMixtureName = "ring" | "grid";
-
-/** True for the toy mixtures' names (the 2D data sets), false for anything else (an image dataset's name). */
-export function isToyMixtureName(name: string): name is ToyMixtureName {
-  return name === "ring" || name === "grid";
-}
-
-/** The two toy mixtures of the mode-collapse papers (toy.ts: ring8 and grid25). */
-export function toyMixture(name: ToyMixtureName): Mixture {
-  if (name === "ring") return ring8();
-  if (name === "grid") return grid25();
-  throw new Error(`Unknown toy mixture ${name}: use "ring" or "grid"`);
-}
-
-/** One run: a mixture, a method, a seed. */
-export interface CollapseJob {
-  mixture: ToyMixtureName;
-  method: CollapseMethod;
-  seed: number;
-  /** Generator steps. Default {@link COLLAPSE_SETTING}.steps. */
-  steps?: number;
+/** One run of chapter 05: a {@link CollapseSpec} and what to record while it trains. */
+export interface CollapseJob extends CollapseSpec {
   /** Record coverage every this many steps. Default steps / 20. */
   every?: number;
   /** Also record GAN-Lab-style 2D frames (G's samples; D's heatmap when D sees single points). */
   frames?: boolean;
-  /**
-   * The setting: {@link COLLAPSE_SETTING} (default), changed by these fields, e.g. `QUALITY_SETTING`
-   * or `{ latentDim: 8 }` (an exercise: does a narrow latent still collapse?).
-   */
-  setting?: Partial<CollapseSetting>;
   /** A name for the setting in tables. Default "collapse" (no `setting`) or "custom". */
   label?: string;
   /**
@@ -69,11 +31,6 @@ export interface CollapseJob {
    * density ratio for one sample).
    */
   rejection?: boolean;
-}
-
-/** A job's generator steps: its own, else its setting's. */
-export function jobSteps(job: CollapseJob): number {
-  return job.steps ?? job.setting?.steps ?? COLLAPSE_SETTING.steps;
 }
 
 /** A job's label for tables. */
@@ -109,112 +66,8 @@ export interface CollapseResult {
   seconds: number;
 }
 
-export interface CollapseSetting {
-  latentDim: number;
-  /** The generator's hidden layers. */
-  hidden: number[];
-  /** The discriminator's hidden layers. */
-  discriminatorHidden: number[];
-  batchSize: number;
-  learningRate: number;
-  /** The generator's learning rate when it differs from the discriminator's. */
-  generatorLearningRate?: number;
-  steps: number;
-  /** From this share of the run on, both learning rates are a tenth (undefined: no drop). */
-  dropAt?: number;
-  /** Samples measured (VEEGAN and PacGAN report coverage of 2,500 samples). */
-  samples: number;
-  /** Decay of the generator's moving average, sampled and measured instead of G (undefined: G itself). */
-  generatorAverage?: number;
-}
-
-/**
- * The collapse setting, after Metz et al. 2016's toy experiment (scaled to run in seconds): a wide
- * latent (256), G with 2 x 128 LeakyReLU units, D with one layer of 128, batch 256, Adam 1e-4 with
- * beta1 0.5. A smooth map of 256 Gaussian numbers is close to one blob, and splitting it into modes
- * is slow: the plain GAN covers a few of the ring's modes and hops between them, on every seed tried
- * (0, 1, 2). The fixes, with nothing else changed, cover more.
- */
-export const COLLAPSE_SETTING: CollapseSetting = {
-  latentDim: 256,
-  hidden: [128, 128],
-  discriminatorHidden: [128],
-  batchSize: 256,
-  learningRate: 1e-4,
-  steps: 1000,
-  samples: 2500,
-};
-
-/**
- * The quality setting, where a GAN can place its samples precisely: latent 8, G and D of 2 x 128
- * units, batch 256, Adam 1e-3 dropping to 1e-4 for the last 30% (a GAN's samples jitter around the
- * modes while both players take large steps), 6,000 steps. Longer runs are more precise: PacGAN2 on
- * the ring, seed 0, put 66% of its samples within 3 std of a mode after 3,000 steps, 76.5% after
- * 6,000 (78.7% and 78.0% on seeds 1 and 2) and 81% (seed 2) after 8,000, which would not fit
- * chapter 05's 5 minutes. The misses lie between modes, where rejection sampling drops them.
- */
-export const QUALITY_SETTING: CollapseSetting = {
-  latentDim: 8,
-  hidden: [128, 128],
-  discriminatorHidden: [128, 128],
-  batchSize: 256,
-  learningRate: 1e-3,
-  steps: 6000,
-  dropAt: 0.7,
-  samples: 2500,
-};
-
-/**
- * Steps of the grid's runs in the quality setting: 3,000, not 6,000, to keep chapter 05 within its 5
- * minutes. The 2 x 128 networks do not resolve the grid's 25 narrow modes either way: PacGAN4, seed
- * 0, put 2.0% of its samples on a mode after 3,000 steps and 2.4% after 6,000 (D 2 x 512: 2.3%).
- */
-export const QUALITY_GRID_STEPS = 3000;
-
-/** Samples D judges at once: PacGAN packs 2 on the ring and 4 on the grid; 1 otherwise. */
-function packSize(job: CollapseJob): number {
-  return job.method === "pacgan" ? (job.mixture === "grid" ? 4 : 2) : 1;
-}
-
 /** Rounds coordinates to 3 decimals (results travel between threads and into notebooks as JSON). */
 const roundedPoints = (values: ArrayLike<number>) => Array.from(values, (v) => Math.round(v * 1000) / 1000);
-
-/** The GAN and trainer options of one method on one mixture, seeded. */
-export function collapseRecipe(job: CollapseJob): { gan: Gan; options: Omit<TrainerOptions, "gan" | "data">; steps: number; setting: CollapseSetting } {
-  const s = { ...COLLAPSE_SETTING, ...job.setting };
-  const steps = jobSteps(job);
-  const mixture = toyMixture(job.mixture);
-  const dims = mixture.centers[0].length;
-  const pack = packSize(job);
-  const dInput = job.method === "minibatch-std" ? dims + 1 : dims * pack;
-  const gan: Gan = {
-    generator: buildMlpGenerator({ latentDim: s.latentDim, dataShape: [dims], hidden: s.hidden, seed: job.seed + 1 }),
-    discriminator: buildMlpDiscriminator({ dataShape: [dInput], hidden: s.discriminatorHidden, seed: job.seed + 2 }),
-    latentDim: s.latentDim,
-    prepare: job.method === "pacgan" ? packSamples(pack) : job.method === "minibatch-std" ? appendMinibatchStd : undefined,
-  };
-  const wgan = job.method === "wgan-gp";
-  // WGAN-GP's paper uses Adam with beta2 0.9 and 5 critic steps per generator step.
-  const optimizer = { learningRate: s.learningRate, beta1: 0.5, beta2: wgan ? 0.9 : 0.999 };
-  const gOptimizer = { ...optimizer, learningRate: s.generatorLearningRate ?? s.learningRate };
-  const loss: GanLoss = wgan ? "wgan-gp" : "non-saturating";
-  return {
-    gan,
-    options: {
-      batchSize: s.batchSize,
-      seed: job.seed,
-      loss,
-      dSteps: wgan ? 5 : 1,
-      unrolledSteps: job.method === "unrolled" ? 5 : 0,
-      dOptimizer: optimizer,
-      gOptimizer,
-      learningRateDrops: s.dropAt === undefined ? [] : [{ step: Math.round(steps * s.dropAt), factor: 0.1 }],
-      generatorAverage: s.generatorAverage,
-    },
-    steps,
-    setting: s,
-  };
-}
 
 /** A coverage report of n samples at a step, as a {@link CoveragePoint}. */
 function coveragePoint(step: number, report: ModeReport, n: number): CoveragePoint {
@@ -236,7 +89,6 @@ export async function runCollapse(job: CollapseJob, onProgress?: (point: Coverag
   const frameNoise = noise.slice(0, 500);
   const timeline: CoveragePoint[] = [];
   const frames: View2dFrame[] = [];
-  const bounds: [[number, number], [number, number]] = job.mixture === "ring" ? [[-3, 3], [-3, 3]] : [[-6, 6], [-6, 6]];
   // The latest recording's samples [x0, y0, ...] and coverage: the run's result once training ends.
   let last: { values: Float32Array; report: ModeReport } | undefined;
   const record = (step: number) => {
@@ -247,7 +99,7 @@ export async function runCollapse(job: CollapseJob, onProgress?: (point: Coverag
     const point = coveragePoint(step, last.report, setting.samples);
     timeline.push(point);
     onProgress?.(point);
-    if (job.frames) frames.push(snapshot2d(trainer.samplingGan, data, step, { noise: frameNoise, bounds, maxReal: 400, grid: 30 }));
+    if (job.frames) frames.push(snapshot2d(trainer.samplingGan, data, step, { noise: frameNoise, bounds: mixture.bounds, maxReal: 400, grid: 30 }));
   };
   const trainer = new GanTrainer({ gan: recipe.gan, data, ...recipe.options });
   try {
@@ -258,7 +110,7 @@ export async function runCollapse(job: CollapseJob, onProgress?: (point: Coverag
     let rejectionError: string | undefined;
     if (job.rejection) {
       try {
-        const drawn = rejectionSample(trainer.samplingGan, discriminatorScore(recipe.gan, data, packSize(job), job.seed), setting.samples, { seed: job.seed });
+        const drawn = rejectionSample(trainer.samplingGan, discriminatorScore(recipe.gan, data, packSizeOf(job), job.seed), setting.samples, { seed: job.seed });
         const values = drawn.samples.dataSync() as Float32Array;
         drawn.samples.dispose();
         rejection = { final: modeCoverage(values, mixture), acceptance: drawn.acceptance, samples: roundedPoints(values) };
@@ -359,13 +211,13 @@ function collapseProgress(jobs: CollapseJob[]): (index: number, point: CoverageP
   let last = 0;
   return (index, point) => {
     latest[index] = point;
-    const done = latest.filter((p, i) => p && p.step >= jobSteps(jobs[i])).length;
+    const done = latest.filter((p, i) => p && p.step >= collapseSteps(jobs[i])).length;
     const now = Date.now();
     if (now - last < 500 && done < jobs.length) return;
     last = now;
     const rows = jobs.map((j, i) => {
       const p = latest[i];
-      const cells = [jobLabel(j), j.mixture, j.method, j.seed, p ? `${p.step} / ${jobSteps(j)}` : "waiting", p ? p.modesCovered : "", p ? `${(100 * p.highQuality).toFixed(1)}%` : ""];
+      const cells = [jobLabel(j), j.mixture, j.method, j.seed, p ? `${p.step} / ${collapseSteps(j)}` : "waiting", p ? p.modesCovered : "", p ? `${(100 * p.highQuality).toFixed(1)}%` : ""];
       return `<tr>${cells.map((c) => `<td>${c}</td>`).join("")}</tr>`;
     });
     const seconds = ((now - started) / 1000).toFixed(0);
@@ -434,7 +286,7 @@ export function rejectionFigure(result: CollapseResult, title?: string): PlotlyF
     mixture.centers.map(([cx, cy]) => ({ type: "circle", xref: `x${axis}`, yref: `y${axis}`, x0: cx - r, x1: cx + r, y0: cy - r, y1: cy + r, line: { color: "black", width: 1 } })),
   );
   const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
-  const range = job.mixture === "ring" ? [-2.6, 2.6] : [-5, 5];
+  const [range] = mixture.bounds;
   return {
     data: [
       panel(result.samples, "", `as drawn: ${pct(result.final.highQuality)} high quality`, "#d62728"),

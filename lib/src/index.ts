@@ -31,6 +31,7 @@ export * from "./recipes";
 export * from "./replicas";
 export * from "./rejection";
 export * from "./toy";
+export * from "./random";
 export * from "./train";
 export * from "./trainer-options";
 export * from "./trained";

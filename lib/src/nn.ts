@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { PlotlyFigure } from "./display";
-import { makeNormal, makeRandom } from "./toy";
+import { makeNormal, makeRandom } from "./random";
 
 /** Points with 0/1 labels. */
 export interface LabeledPoints {

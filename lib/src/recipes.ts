@@ -4,9 +4,9 @@
  * uses, so a notebook and the results script train exactly the same thing.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Gan } from "./gan";
+import { appendMinibatchStd, packSamples, type Gan, type GanLoss } from "./gan";
 import { type DcganSize, buildAcganDiscriminator, buildConditionalDiscriminator, buildConditionalGenerator, buildDcganDiscriminator, buildDcganGenerator, buildMlpDiscriminator, buildMlpGenerator } from "./models";
-import { mixture1d, ring8, sampleMixture, type Mixture } from "./toy";
+import { mixture1d, toyMixture, type Mixture, type ToyMixtureName } from "./toy";
 import type { TrainerOptions } from "./trainer-options";
 
 /** A GAN, its data and its trainer options. */
@@ -44,13 +44,6 @@ export function vanilla1d(seed = 0): Recipe {
 export function vanillaRing(seed = 0): Recipe {
   return toyRecipe({ seed, dims: 2, latentDim: 8, hidden: [128, 128], batchSize: 256, learningRate: 5e-4, steps: 2500 });
 }
-
-/** 10,000 samples of a mixture, seeded (the real data of the toy chapters). */
-export function toyData(mix: Mixture, seed = 0, n = 10_000): tf.Tensor2D {
-  return sampleMixture(mix, n, seed).points;
-}
-
-export const RING = ring8();
 
 /**
  * Chapter 03, MNIST: the original GAN paper's setting, MLPs (G: 64 -> 256 -> 512 -> 784 tanh, with
@@ -112,6 +105,27 @@ export function dcganLong(seed = 0, steps = 12_000, image: { size?: DcganSize; c
 }
 
 /**
+ * A stronger DCGAN for the long run: {@link dcganLong}'s schedule (averaged G, both rates a tenth for
+ * the last fifth) with both networks twice as wide (G's 7x7 layer 128 feature maps, D's 64 and 128:
+ * about 3.5x the course model's multiply-adds) and Adam at 5e-4. The course model's score levels off
+ * at 6.8-7.0 however long it trains (README: 12,000 steps here, 5,000 in PyTorch), which points at its
+ * capacity; the faster rate because at 1e-3 the course model got there three times sooner (PyTorch).
+ */
+export function dcganWide(seed = 0, steps = 8_000): Recipe {
+  const latentDim = 64;
+  const adam = { learningRate: 5e-4, beta1: 0.5 };
+  return {
+    gan: {
+      generator: buildDcganGenerator({ latentDim, width: 128, seed: seed + 1 }),
+      discriminator: buildDcganDiscriminator({ width: 128, seed: seed + 2 }),
+      latentDim,
+    },
+    options: { batchSize: 64, seed, dOptimizer: adam, gOptimizer: adam, generatorAverage: 0.999, learningRateDrops: [{ step: Math.round(steps * 0.8), factor: 0.1 }] },
+    steps,
+  };
+}
+
+/**
  * Chapter 06's two designs share this: the conditional generator (one-hot label joined to z), the
  * given discriminator, and {@link dcgan}'s width, batch and optimizer.
  */
@@ -146,5 +160,146 @@ export function acgan(seed = 0, steps = 320): Recipe {
     ...recipe,
     gan: { ...recipe.gan, auxiliaryClassifier: true },
     options: { ...recipe.options, learningRateDrops: [{ step: Math.round((steps * 5) / 8), factor: 0.1 }] },
+  };
+}
+
+// Chapter 05: mode collapse and its fixes on the toy mixtures.
+
+/** The plain GAN and the fixes chapter 05 compares. */
+export const COLLAPSE_METHODS = ["vanilla", "minibatch-std", "unrolled", "pacgan", "wgan-gp"] as const;
+export type CollapseMethod = (typeof COLLAPSE_METHODS)[number];
+
+/** What each method changes, in a sentence (the chapter's table uses these). */
+export const COLLAPSE_METHOD_NOTES: Record<CollapseMethod, string> = {
+  vanilla: "plain GAN, non-saturating loss",
+  "minibatch-std": "D also sees the batch's standard deviation (minibatch discrimination, Salimans et al. 2016; Karras et al. 2018)",
+  unrolled: "G is updated against D looking 5 updates ahead (Metz et al. 2016, first-order)",
+  pacgan: "D judges 2 samples at once on the ring, 4 on the grid (Lin et al. 2018)",
+  "wgan-gp": "Wasserstein critic with gradient penalty 10, 5 critic steps (Gulrajani et al. 2017)",
+};
+
+/**
+ * One of chapter 05's GANs: a mixture, a method, a seed, and optionally its steps and setting
+ * (collapse.ts's `CollapseJob` adds what to record while it trains).
+ */
+export interface CollapseSpec {
+  mixture: ToyMixtureName;
+  method: CollapseMethod;
+  seed: number;
+  /** Generator steps. Default: the setting's. */
+  steps?: number;
+  /**
+   * The setting: {@link COLLAPSE_SETTING} (default), changed by these fields, e.g. `QUALITY_SETTING`
+   * or `{ latentDim: 8 }` (an exercise: does a narrow latent still collapse?).
+   */
+  setting?: Partial<CollapseSetting>;
+}
+
+/** A spec's generator steps: its own, else its setting's. */
+export function collapseSteps(spec: CollapseSpec): number {
+  return spec.steps ?? spec.setting?.steps ?? COLLAPSE_SETTING.steps;
+}
+
+export interface CollapseSetting {
+  latentDim: number;
+  /** The generator's hidden layers. */
+  hidden: number[];
+  /** The discriminator's hidden layers. */
+  discriminatorHidden: number[];
+  batchSize: number;
+  learningRate: number;
+  /** The generator's learning rate when it differs from the discriminator's. */
+  generatorLearningRate?: number;
+  steps: number;
+  /** From this share of the run on, both learning rates are a tenth (undefined: no drop). */
+  dropAt?: number;
+  /** Samples measured (VEEGAN and PacGAN report coverage of 2,500 samples). */
+  samples: number;
+  /** Decay of the generator's moving average, sampled and measured instead of G (undefined: G itself). */
+  generatorAverage?: number;
+}
+
+/**
+ * The collapse setting, after Metz et al. 2016's toy experiment (scaled to run in seconds): a wide
+ * latent (256), G with 2 x 128 LeakyReLU units, D with one layer of 128, batch 256, Adam 1e-4 with
+ * beta1 0.5. A smooth map of 256 Gaussian numbers is close to one blob, and splitting it into modes
+ * is slow: the plain GAN covers a few of the ring's modes and hops between them, on every seed tried
+ * (0, 1, 2). The fixes, with nothing else changed, cover more.
+ */
+export const COLLAPSE_SETTING: CollapseSetting = {
+  latentDim: 256,
+  hidden: [128, 128],
+  discriminatorHidden: [128],
+  batchSize: 256,
+  learningRate: 1e-4,
+  steps: 1000,
+  samples: 2500,
+};
+
+/**
+ * The quality setting, where a GAN can place its samples precisely: latent 8, G and D of 2 x 128
+ * units, batch 256, Adam 1e-3 dropping to 1e-4 for the last 30% (a GAN's samples jitter around the
+ * modes while both players take large steps), 6,000 steps. Longer runs are more precise: PacGAN2 on
+ * the ring, seed 0, put 66% of its samples within 3 std of a mode after 3,000 steps, 76.5% after
+ * 6,000 (78.7% and 78.0% on seeds 1 and 2) and 81% (seed 2) after 8,000, which would not fit
+ * chapter 05's 5 minutes. The misses lie between modes, where rejection sampling drops them.
+ */
+export const QUALITY_SETTING: CollapseSetting = {
+  latentDim: 8,
+  hidden: [128, 128],
+  discriminatorHidden: [128, 128],
+  batchSize: 256,
+  learningRate: 1e-3,
+  steps: 6000,
+  dropAt: 0.7,
+  samples: 2500,
+};
+
+/**
+ * Steps of the grid's runs in the quality setting: 3,000, not 6,000, to keep chapter 05 within its 5
+ * minutes. The 2 x 128 networks do not resolve the grid's 25 narrow modes either way: PacGAN4, seed
+ * 0, put 2.0% of its samples on a mode after 3,000 steps and 2.4% after 6,000 (D 2 x 512: 2.3%).
+ */
+export const QUALITY_GRID_STEPS = 3000;
+
+/** Samples D judges at once: PacGAN packs 2 on the ring and 4 on the grid; 1 otherwise. */
+export function packSizeOf(job: CollapseSpec): number {
+  return job.method === "pacgan" ? (job.mixture === "grid" ? 4 : 2) : 1;
+}
+
+/** Chapter 05: the GAN and trainer options of one method on one mixture in a setting, seeded. */
+export function collapseRecipe(job: CollapseSpec): Recipe & { setting: CollapseSetting } {
+  const s = { ...COLLAPSE_SETTING, ...job.setting };
+  const steps = collapseSteps(job);
+  const mixture = toyMixture(job.mixture);
+  const dims = mixture.centers[0].length;
+  const pack = packSizeOf(job);
+  const dInput = job.method === "minibatch-std" ? dims + 1 : dims * pack;
+  const gan: Gan = {
+    generator: buildMlpGenerator({ latentDim: s.latentDim, dataShape: [dims], hidden: s.hidden, seed: job.seed + 1 }),
+    discriminator: buildMlpDiscriminator({ dataShape: [dInput], hidden: s.discriminatorHidden, seed: job.seed + 2 }),
+    latentDim: s.latentDim,
+    prepare: job.method === "pacgan" ? packSamples(pack) : job.method === "minibatch-std" ? appendMinibatchStd : undefined,
+  };
+  const wgan = job.method === "wgan-gp";
+  // WGAN-GP's paper uses Adam with beta2 0.9 and 5 critic steps per generator step.
+  const optimizer = { learningRate: s.learningRate, beta1: 0.5, beta2: wgan ? 0.9 : 0.999 };
+  const gOptimizer = { ...optimizer, learningRate: s.generatorLearningRate ?? s.learningRate };
+  const loss: GanLoss = wgan ? "wgan-gp" : "non-saturating";
+  return {
+    gan,
+    options: {
+      batchSize: s.batchSize,
+      seed: job.seed,
+      loss,
+      dSteps: wgan ? 5 : 1,
+      unrolledSteps: job.method === "unrolled" ? 5 : 0,
+      dOptimizer: optimizer,
+      gOptimizer,
+      learningRateDrops: s.dropAt === undefined ? [] : [{ step: Math.round(steps * s.dropAt), factor: 0.1 }],
+      generatorAverage: s.generatorAverage,
+    },
+    steps,
+    setting: s,
   };
 }

@@ -9,7 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { discriminate, generate, sampleNoise, trainableVariables, type Gan } from "./gan";
-import { makeRandom } from "./toy";
+import { makeRandom } from "./random";
 
 /** Rejection sampling here draws G's samples without labels: a conditional GAN is refused by name. */
 function requireUnconditional(gan: Gan, caller: string): void {

@@ -4,26 +4,7 @@
  * 2018, PacGAN). Chapter 03 learns them; chapter 05 shows generators collapsing on them.
  */
 import * as tf from "@tensorflow/tfjs";
-
-/** A small seeded PRNG (mulberry32): the same seed gives the same stream on every machine. */
-export function makeRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Standard normal samples from a uniform stream (Box-Muller). */
-export function makeNormal(random: () => number): () => number {
-  return () => {
-    const u = 1 - random(); // (0, 1]: log(u) is finite
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-  };
-}
+import { makeNormal, makeRandom } from "./random";
 
 /** A mixture of Gaussians with equal-variance, equally likely components. */
 export interface Mixture {
@@ -31,31 +12,53 @@ export interface Mixture {
   centers: number[][];
   /** Standard deviation of every component. */
   std: number;
+  /** [low, high] per dimension: where the mixture's pictures put their axes (every mode well inside). */
+  bounds: [number, number][];
 }
 
 /** 1D mixture, e.g. `{ centers: [[-2], [2]], std: 0.5 }`. */
 export function mixture1d(means: number[], std: number): Mixture {
-  return { centers: means.map((m) => [m]), std };
+  return { centers: means.map((m) => [m]), std, bounds: [[Math.min(...means) - 5 * std, Math.max(...means) + 5 * std]] };
 }
 
 /** 8 Gaussians evenly spaced on a circle (radius 2, std 0.02 by default: VEEGAN/PacGAN's ring). */
 export function ring8(radius = 2, std = 0.02): Mixture {
   const centers = Array.from({ length: 8 }, (_, i) => [radius * Math.cos((2 * Math.PI * i) / 8), radius * Math.sin((2 * Math.PI * i) / 8)]);
-  return { centers, std };
+  const r = radius * 1.3;
+  return { centers, std, bounds: [[-r, r], [-r, r]] };
 }
 
 /** 25 Gaussians on a 5x5 grid at -4, -2, 0, 2, 4 (spacing 2, std 0.05 by default: PacGAN's grid). */
 export function grid25(spacing = 2, std = 0.05): Mixture {
   const centers: number[][] = [];
   for (let i = -2; i <= 2; i++) for (let j = -2; j <= 2; j++) centers.push([i * spacing, j * spacing]);
-  return { centers, std };
+  const r = 2.5 * spacing;
+  return { centers, std, bounds: [[-r, r], [-r, r]] };
+}
+
+/** The ring of 8 (chapters 03 and 05, the shipped `ring`) and the grid of 25 (chapter 05). */
+export const RING = ring8();
+export const GRID = grid25();
+
+export type ToyMixtureName = "ring" | "grid";
+
+/** True for the toy mixtures' names (the 2D data sets), false for anything else (an image dataset's name). */
+export function isToyMixtureName(name: string): name is ToyMixtureName {
+  return name === "ring" || name === "grid";
+}
+
+/** A toy mixture by name: {@link RING} or {@link GRID}. */
+export function toyMixture(name: ToyMixtureName): Mixture {
+  if (name === "ring") return RING;
+  if (name === "grid") return GRID;
+  throw new Error(`Unknown toy mixture ${name}: use "ring" or "grid"`);
 }
 
 /**
- * n samples of a mixture, each component equally likely: points [n, dims] and the component each
- * came from. Seeded.
+ * n samples of a mixture (10,000 by default: the toy chapters' real data), each component equally
+ * likely: points [n, dims] and the component each came from. Seeded.
  */
-export function sampleMixture(mix: Mixture, n: number, seed = 0): { points: tf.Tensor2D; components: Int32Array } {
+export function sampleMixture(mix: Mixture, n = 10_000, seed = 0): { points: tf.Tensor2D; components: Int32Array } {
   if (!Number.isInteger(n) || n <= 0) throw new Error(`sampleMixture: n must be a positive integer; got ${n}`);
   const random = makeRandom(seed);
   const normal = makeNormal(random);

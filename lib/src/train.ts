@@ -16,7 +16,7 @@ import { cloneModel } from "./models";
 import { encodePng, imageGridRaster, type GridOptions, type Raster } from "./images";
 import { TrainingProgress } from "./progress";
 import { chooseThreads, disposeOwnedPool, disposeWithOwner, ParallelUpdates, ReplicaPool, splitBatch } from "./replicas";
-import { makeRandom } from "./toy";
+import { makeRandom } from "./random";
 import { DEFAULT_OPTIMIZER, makeOptimizer, validateTrainerOptions, type OptimizerSpec, type TrainerOptions } from "./trainer-options";
 
 /** One row of the history: what step `step` measured. */

@@ -12,7 +12,7 @@ import { encodeGif, type Raster } from "./images";
 import type { HistoryRow } from "./train";
 
 /** The plane shown: [[xMin, xMax], [yMin, yMax]]. */
-export type Bounds = [[number, number], [number, number]];
+export type Bounds = [number, number][];
 
 /** What the 2D view shows at one moment of training. */
 export interface View2dFrame {
