@@ -10,10 +10,10 @@ import { Worker } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs";
 import { sampleNoise } from "./gan";
 import { COLLAPSE_METHODS, collapseRecipe, collapseSteps, packSizeOf, type CollapseSetting, type CollapseSpec } from "./recipes";
-import { modeCoverage, sampleMixture, toyMixture, type Mixture, type ModeReport } from "./toy";
+import { modeCoverage, sampleMixture, toyMixture, type ModeReport } from "./toy";
 import { GanTrainer } from "./train";
 import { availableCores } from "./replicas";
-import { newLiveDisplay, type PlotlyFigure } from "./display";
+import { newLiveDisplay } from "./display";
 import { snapshot2d, type View2dFrame } from "./views";
 import { discriminatorScore, rejectionSample } from "./rejection";
 
@@ -136,7 +136,6 @@ export async function runCollapse(job: CollapseJob, onProgress?: (point: Coverag
   }
 }
 
-
 /**
  * Runs collapse jobs on `workers` worker threads (default: one per core), each with its own
  * TensorFlow.js backend, and resolves with the results in job order. A toy GAN keeps one core busy,
@@ -223,85 +222,6 @@ function collapseProgress(jobs: CollapseJob[]): (index: number, point: CoverageP
     const seconds = ((now - started) / 1000).toFixed(0);
     display.html(`<div><b>${done} of ${jobs.length} runs done</b> · ${seconds} s<table><tr><th>setting</th><th>data</th><th>method</th><th>seed</th><th>step</th><th>modes</th><th>high quality</th></tr>${rows.join("")}</table></div>`);
     display.text(`collapse runs: ${done}/${jobs.length} done, ${seconds} s`);
-  };
-}
-
-/**
- * A heatmap of shares over training: one row per category (a mode, a digit), one column per step,
- * colour = the share of samples in that category at that step (`shares[column][row]`).
- */
-export function sharesHeatmapFigure(o: { steps: number[]; rows: string[]; shares: number[][]; title: string }): PlotlyFigure {
-  return {
-    data: [
-      {
-        type: "heatmap",
-        x: o.steps,
-        y: o.rows,
-        z: o.rows.map((_, r) => o.shares.map((column) => Math.round(column[r] * 1000) / 1000)),
-        colorscale: "Viridis",
-        zmin: 0,
-        colorbar: { title: { text: "share" } },
-      },
-    ],
-    layout: { title: { text: o.title }, xaxis: { title: { text: "generator step" } }, height: 200 + 12 * o.rows.length },
-  };
-}
-
-/**
- * The modes-by-step heatmap of one run: a row per mode, a column per recorded step, colour = share of
- * the samples that are high quality at that mode. A collapsing generator is one bright cell per
- * column, moving from row to row as it hops.
- */
-export function coverageHeatmapFigure(result: CollapseResult, title?: string): PlotlyFigure {
-  const { timeline, job } = result;
-  return sharesHeatmapFigure({
-    steps: timeline.map((p) => p.step),
-    rows: timeline[0].shares.map((_, m) => `mode ${m}`),
-    shares: timeline.map((p) => p.shares),
-    title: title ?? `${job.method} on the ${job.mixture}, seed ${job.seed}: which modes G covers`,
-  });
-}
-
-/**
- * Rejection sampling at work (chapter 05): G's samples as drawn (left) and the ones D's verdict keeps
- * (right), each mode's high-quality disc (3 std) drawn as a circle. Needs a run with `rejection`.
- */
-export function rejectionFigure(result: CollapseResult, title?: string): PlotlyFigure {
-  const { rejection, job } = result;
-  if (result.rejectionError) throw new Error(`rejectionFigure: this run's rejection sampling failed: ${result.rejectionError}`);
-  if (!rejection) throw new Error("rejectionFigure needs a run made with rejection: true");
-  const mixture = toyMixture(job.mixture);
-  const panel = (values: number[], axis: "" | "2", name: string, color: string) => ({
-    type: "scatter",
-    mode: "markers",
-    name,
-    x: values.filter((_, i) => i % 2 === 0),
-    y: values.filter((_, i) => i % 2 === 1),
-    xaxis: `x${axis}`,
-    yaxis: `y${axis}`,
-    marker: { size: 3, color, opacity: 0.5 },
-  });
-  const r = 3 * mixture.std;
-  const circles = ["", "2"].flatMap((axis) =>
-    mixture.centers.map(([cx, cy]) => ({ type: "circle", xref: `x${axis}`, yref: `y${axis}`, x0: cx - r, x1: cx + r, y0: cy - r, y1: cy + r, line: { color: "black", width: 1 } })),
-  );
-  const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
-  const [range] = mixture.bounds;
-  return {
-    data: [
-      panel(result.samples, "", `as drawn: ${pct(result.final.highQuality)} high quality`, "#d62728"),
-      panel(rejection.samples, "2", `kept (${pct(rejection.acceptance)} of draws): ${pct(rejection.final.highQuality)} high quality`, "#2ca02c"),
-    ],
-    layout: {
-      title: { text: title ?? `${job.method} on the ${job.mixture}, seed ${job.seed}: G's samples, then those D's verdict keeps` },
-      xaxis: { domain: [0, 0.48], range },
-      yaxis: { range, scaleanchor: "x" },
-      xaxis2: { domain: [0.52, 1], range },
-      yaxis2: { range, scaleanchor: "x2" },
-      shapes: circles,
-      height: 420,
-      legend: { orientation: "h", y: -0.15 },
-    },
   };
 }
 

@@ -36,6 +36,7 @@ export * from "./train";
 export * from "./trainer-options";
 export * from "./trained";
 export * from "./views";
+export * from "./figures";
 export * from "./wasm-kernels";
 
 // Check GANBOOK_BACKEND now, so a bad value fails the import with a clear message, then start

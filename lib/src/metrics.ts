@@ -10,7 +10,7 @@
  * - class histogram, classes present, KL(histogram || uniform): mode collapse in one table.
  * - label accuracy of a conditional generator: how often the evaluator reads the requested label.
  * - confident share: samples the evaluator classifies with probability above a threshold.
- * - nearest training image distance: see nn.ts (`nearestNeighbors`).
+ * - nearest neighbours: each sample's closest training example, the memorisation check (03, 07, 08).
  * Toy 2D mode metrics live in toy.ts (`modeCoverage`).
  */
 import * as tf from "@tensorflow/tfjs";
@@ -228,4 +228,35 @@ export function evaluateImages(evaluator: Evaluator, images: tf.Tensor4D, refere
     features.dispose();
   }
   return report;
+}
+
+/**
+ * For each query [n, ...], the index of and Euclidean distance to its nearest example in `data`
+ * [N, ...] (same trailing shape). Chapter 03 shows a generated digit beside its nearest training
+ * digit: a GAN that memorised would reproduce them. Processes `data` in chunks.
+ */
+export function nearestNeighbors(queries: tf.Tensor, data: tf.Tensor, chunk = 5000): { indices: Int32Array; distances: Float32Array } {
+  const n = queries.shape[0];
+  const indices = new Int32Array(n);
+  const distances = new Float32Array(n).fill(Infinity);
+  const q = tf.tidy(() => queries.reshape([n, -1]));
+  const qNorm = tf.tidy(() => tf.sum(tf.square(q), 1, true)); // [n, 1]
+  for (let start = 0; start < data.shape[0]; start += chunk) {
+    const size = Math.min(chunk, data.shape[0] - start);
+    const [best, where] = tf.tidy(() => {
+      const d = tf.reshape(tf.slice(data, start, size), [size, -1]);
+      // |q - d|² = |q|² - 2 q·d + |d|²: one matMul for the whole chunk
+      const dist = tf.add(tf.sub(qNorm, tf.mul(2, tf.matMul(q, d, false, true))), tf.transpose(tf.sum(tf.square(d), 1, true)));
+      return [tf.min(dist, 1), tf.argMin(dist, 1)];
+    });
+    const b = best.dataSync();
+    const w = where.dataSync();
+    for (let i = 0; i < n; i++) {
+      const dist = Math.sqrt(Math.max(0, b[i]));
+      if (dist < distances[i]) [distances[i], indices[i]] = [dist, start + w[i]];
+    }
+    tf.dispose([best, where]);
+  }
+  tf.dispose([q, qNorm]);
+  return { indices, distances };
 }

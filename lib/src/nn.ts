@@ -1,10 +1,8 @@
 /**
- * Neurons and networks before GANs: the perceptron learning rule and its decision boundary
- * (chapter 01), backpropagation by hand, classification metrics and nearest neighbours (chapter 02;
- * chapter 03 uses nearest neighbours to show that generated digits are new).
+ * Neurons and networks before GANs: toy labelled points and the perceptron learning rule (chapter 01),
+ * backpropagation by hand and the confusion matrix (chapter 02). Their charts are in figures.ts.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { PlotlyFigure } from "./display";
 import { makeNormal, makeRandom } from "./random";
 
 /** Points with 0/1 labels. */
@@ -67,44 +65,6 @@ export function trainPerceptronRule(data: LabeledPoints, options: { epochs?: num
 }
 
 /** The line w·x + b = 0 across [lo, hi] (vertical when w2 = 0). */
-function boundaryLine(w: [number, number], b: number, lo: number, hi: number): { x: number[]; y: number[] } {
-  if (Math.abs(w[1]) < 1e-9) return { x: [-b / (w[0] || 1e-9), -b / (w[0] || 1e-9)], y: [lo, hi] };
-  return { x: [lo, hi], y: [lo, hi].map((x) => -(w[0] * x + b) / w[1]) };
-}
-
-/** Points coloured by label with the decision boundary of each state; a slider steps through epochs. */
-export function boundaryFigure(data: LabeledPoints, states: PerceptronState[], title = "Perceptron decision boundary"): PlotlyFigure {
-  const all = data.points.flat();
-  const [lo, hi] = [Math.min(...all) - 0.5, Math.max(...all) + 0.5];
-  const scatter = (label: number, color: string) => ({
-    type: "scatter",
-    mode: "markers",
-    name: `label ${label}`,
-    x: data.points.filter((_, i) => data.labels[i] === label).map((p) => p[0]),
-    y: data.points.filter((_, i) => data.labels[i] === label).map((p) => p[1]),
-    marker: { color, size: 7 },
-  });
-  const line = (s: PerceptronState) => ({ type: "scatter", mode: "lines", name: "w·x + b = 0", ...boundaryLine(s.w, s.b, lo, hi), line: { color: "#333", width: 2 } });
-  const last = states[states.length - 1];
-  const base = [scatter(0, "#1f77b4"), scatter(1, "#e4572e")];
-  return {
-    data: [...base, line(last)],
-    layout: {
-      title: { text: title },
-      xaxis: { range: [lo, hi], title: { text: "x₁" } },
-      yaxis: { range: [lo, hi], title: { text: "x₂" }, scaleanchor: "x" },
-      height: 460,
-      sliders: [
-        {
-          active: states.length - 1,
-          currentvalue: { prefix: "epoch " },
-          steps: states.map((s) => ({ label: String(s.epoch), method: "animate", args: [[`epoch ${s.epoch}`], { mode: "immediate", frame: { duration: 0, redraw: true } }] })),
-        },
-      ],
-    },
-    frames: states.map((s) => ({ name: `epoch ${s.epoch}`, data: [...base, line(s)] })),
-  };
-}
 
 /** Parameters of a 2-2-1 sigmoid network: h = σ(W1ᵀx + b1), ŷ = σ(W2ᵀh + b2). */
 export interface TinyNet {
@@ -145,54 +105,4 @@ export function confusionMatrix(labels: ArrayLike<number>, predictions: ArrayLik
   const m = Array.from({ length: classes }, () => new Array(classes).fill(0));
   for (let i = 0; i < labels.length; i++) m[labels[i]][predictions[i]]++;
   return m;
-}
-
-/** A heatmap of a confusion matrix, counts written in the cells. */
-export function confusionFigure(matrix: number[][], classNames: readonly string[], title = "Confusion matrix"): PlotlyFigure {
-  return {
-    data: [
-      {
-        type: "heatmap",
-        z: matrix,
-        x: classNames,
-        y: classNames,
-        colorscale: "Blues",
-        text: matrix.map((row) => row.map(String)),
-        texttemplate: "%{text}",
-        hovertemplate: "true %{y}, predicted %{x}: %{z}<extra></extra>",
-      },
-    ],
-    layout: { title: { text: title }, xaxis: { title: { text: "predicted" }, type: "category" }, yaxis: { title: { text: "true" }, type: "category", autorange: "reversed" }, height: 480 },
-  };
-}
-
-/**
- * For each query [n, ...], the index of and Euclidean distance to its nearest example in `data`
- * [N, ...] (same trailing shape). Chapter 03 shows a generated digit beside its nearest training
- * digit: a GAN that memorised would reproduce them. Processes `data` in chunks.
- */
-export function nearestNeighbors(queries: tf.Tensor, data: tf.Tensor, chunk = 5000): { indices: Int32Array; distances: Float32Array } {
-  const n = queries.shape[0];
-  const indices = new Int32Array(n);
-  const distances = new Float32Array(n).fill(Infinity);
-  const q = tf.tidy(() => queries.reshape([n, -1]));
-  const qNorm = tf.tidy(() => tf.sum(tf.square(q), 1, true)); // [n, 1]
-  for (let start = 0; start < data.shape[0]; start += chunk) {
-    const size = Math.min(chunk, data.shape[0] - start);
-    const [best, where] = tf.tidy(() => {
-      const d = tf.reshape(tf.slice(data, start, size), [size, -1]);
-      // |q - d|² = |q|² - 2 q·d + |d|²: one matMul for the whole chunk
-      const dist = tf.add(tf.sub(qNorm, tf.mul(2, tf.matMul(q, d, false, true))), tf.transpose(tf.sum(tf.square(d), 1, true)));
-      return [tf.min(dist, 1), tf.argMin(dist, 1)];
-    });
-    const b = best.dataSync();
-    const w = where.dataSync();
-    for (let i = 0; i < n; i++) {
-      const dist = Math.sqrt(Math.max(0, b[i]));
-      if (dist < distances[i]) [distances[i], indices[i]] = [dist, start + w[i]];
-    }
-    tf.dispose([best, where]);
-  }
-  tf.dispose([q, qNorm]);
-  return { indices, distances };
 }

@@ -2,10 +2,9 @@
  * Quality against training time (chapter 07's measures, taken while a GAN trains): what a learner
  * gets per CPU-minute. `npm run train` records a point at every checkpoint (`quality.json` in its
  * output folder), the shipped generators carry their curve in their manifests, and the chapters
- * plot it with {@link qualityFigure}.
+ * plot it with `qualityFigure` (figures.ts).
  */
 import * as tf from "@tensorflow/tfjs";
-import type { PlotlyFigure } from "./display";
 import type { Evaluator } from "./evaluator";
 import { generate, sampleByClass, sampleNoise, type Gan } from "./gan";
 import { classHistogram, classifierScore, confidentShare, labelAccuracy } from "./metrics";
@@ -99,27 +98,3 @@ export function firstMet(points: QualityPoint[], target: QualityTarget): Quality
   return points.find((p) => target.met(p));
 }
 
-/**
- * Quality against training minutes: the evaluator's confident share (image GANs; label accuracy too
- * for conditional ones) or the high-quality share (toy GANs), one line per curve given.
- */
-export function qualityFigure(curves: { name: string; points: QualityPoint[] }[], title = "Quality against training time"): PlotlyFigure {
-  const data = curves.flatMap(({ name, points }) => {
-    const minutes = points.map((p) => p.seconds / 60);
-    const lines: Record<string, unknown>[] = [];
-    if (points.every((p) => p.kind === "image")) {
-      const image = points as ImageQuality[];
-      lines.push({ type: "scatter", mode: "lines+markers", name: `${name}: read with p > 0.9`, x: minutes, y: image.map((p) => 100 * p.confident) });
-      if (image.some((p) => p.labelAccuracy !== undefined)) {
-        lines.push({ type: "scatter", mode: "lines+markers", name: `${name}: label accuracy`, x: minutes, y: image.map((p) => 100 * (p.labelAccuracy ?? NaN)) });
-      }
-    } else {
-      lines.push({ type: "scatter", mode: "lines+markers", name: `${name}: high-quality samples`, x: minutes, y: points.map((p) => 100 * (p as ToyQuality).highQuality) });
-    }
-    return lines;
-  });
-  return {
-    data,
-    layout: { title: { text: title }, xaxis: { title: { text: "training minutes (2-core CPU)" } }, yaxis: { title: { text: "% of samples" }, range: [0, 100] }, height: 360 },
-  };
-}

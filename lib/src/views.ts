@@ -9,7 +9,6 @@ import * as tf from "@tensorflow/tfjs";
 import type { PlotlyFigure } from "./display";
 import type { Gan } from "./gan";
 import { encodeGif, type Raster } from "./images";
-import type { HistoryRow } from "./train";
 
 /** The plane shown: [[xMin, xMax], [yMin, yMax]]. */
 export type Bounds = [number, number][];
@@ -267,22 +266,3 @@ export function view1dFigure(frames: View1dFrame[], title = "GAN on 1D data"): P
   return { data: traces1d(last), layout, frames: frames.length > 1 ? frames.map((f) => ({ name: `step ${f.step}`, data: traces1d(f) })) : undefined };
 }
 
-/** Loss curves (D and G) and D's accuracy over training, from a trainer's history. */
-export function historyFigure(history: HistoryRow[], title = "Training history"): PlotlyFigure {
-  const steps = history.map((r) => r.step);
-  return {
-    data: [
-      { type: "scatter", mode: "lines", name: "D loss", x: steps, y: history.map((r) => r.dLoss), line: { color: "#1f77b4" } },
-      { type: "scatter", mode: "lines", name: "G loss", x: steps, y: history.map((r) => r.gLoss), line: { color: "#ff7f0e" } },
-      { type: "scatter", mode: "lines", name: "D accuracy", x: steps, y: history.map((r) => r.dAccuracy), yaxis: "y2", line: { color: "#2ca02c", width: 1 } },
-    ],
-    layout: {
-      title: { text: title },
-      xaxis: { title: { text: "generator step" } },
-      yaxis: { title: { text: "loss" } },
-      yaxis2: { title: { text: "D accuracy" }, overlaying: "y", side: "right", range: [0, 1] },
-      height: 360,
-      legend: { orientation: "h", y: -0.25 },
-    },
-  };
-}
