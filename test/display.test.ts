@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import pl from "nodejs-polars";
-import { inKernel, newLiveDisplay, plotlyHtml, showHtml, showMarkdown, showPlot, showPng, showTable, tableHtml } from "../lib/src/display";
+import { newLiveDisplay, plotlyHtml, showHtml, showMarkdown, showPlot, showPng, showTable, tableHtml } from "../lib/src/display";
+import { inKernel } from "../lib/src/kernel";
 
 test("outside a kernel the display helpers do not throw and print nothing", () => {
   assert.equal(inKernel(), false);
@@ -60,7 +61,7 @@ test("inside a kernel, zeromq's EBUSY is dropped even past handlers that rethrow
   const { spawnSync } = await import("node:child_process");
   const run = (error: string) =>
     spawnSync(process.execPath, ["--import", "tsx", "-e", `
-      const { keepKernelAliveOnBusySocket } = require("./lib/src/display.ts");
+      const { keepKernelAliveOnBusySocket } = require("./lib/src/kernel.ts");
       // emscripten's handlers, installed when the wasm backend loads: rethrow everything
       process.on("uncaughtException", (e) => { throw e; });
       process.on("unhandledRejection", (r) => { throw r; });

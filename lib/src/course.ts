@@ -2,7 +2,8 @@
  * Course plumbing shared by every chapter: quick mode and the setup cell (chapter 00-welcome).
  */
 import { ready, describeBackend, type BackendReport } from "./backend";
-import { inKernel, showMarkdown } from "./display";
+import { showMarkdown } from "./display";
+import { inKernel } from "./kernel";
 
 /**
  * True under `GANBOOK_QUICK=1`: notebooks shrink data and training steps so the notebook tests stay

@@ -17,6 +17,7 @@ export * from "./collapse";
 export * from "./course";
 export * from "./data";
 export * from "./display";
+export * from "./kernel";
 export * from "./evaluator";
 export * from "./gan";
 export * from "./images";

@@ -14,7 +14,8 @@ import { labelAccuracy } from "./metrics";
 import { encodePng, imageGridRaster } from "./images";
 import { TrainingProgress } from "./progress";
 import { applyPartGradients, chooseThreads, disposeOwnedPool, disposeWithOwner, partArrays, ReplicaPool, splitBatch, weighParts } from "./replicas";
-import { batchIndices, listenForInterrupts } from "./train";
+import { listenForInterrupts } from "./kernel";
+import { batchIndices } from "./train";
 import { makeOptimizer, type OptimizerSpec } from "./trainer-options";
 import type { Evaluator } from "./evaluator";
 

@@ -3,7 +3,8 @@
  * (step, rate, time left), the loss curves and a preview image (the fixed-noise samples). Outside a
  * kernel it prints a plain-text line every few seconds instead, or nothing when silent.
  */
-import { inKernel, newLiveDisplay, type LiveDisplay } from "./display";
+import { newLiveDisplay, type LiveDisplay } from "./display";
+import { inKernel } from "./kernel";
 
 /** One point of the loss curves. */
 export interface ProgressPoint {

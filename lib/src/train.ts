@@ -16,6 +16,7 @@ import { cloneModel } from "./models";
 import { encodePng, imageGridRaster, type GridOptions, type Raster } from "./images";
 import { TrainingProgress } from "./progress";
 import { chooseThreads, disposeOwnedPool, disposeWithOwner, ParallelUpdates, ReplicaPool, splitBatch } from "./replicas";
+import { listenForInterrupts } from "./kernel";
 import { makeRandom } from "./random";
 import { DEFAULT_OPTIMIZER, makeOptimizer, validateTrainerOptions, type OptimizerSpec, type TrainerOptions } from "./trainer-options";
 
@@ -63,21 +64,6 @@ interface TrainerState {
   latentDim: number;
   classes?: number;
   auxiliaryClassifier?: boolean;
-}
-
-/**
- * Adds a SIGINT listener (Ctrl-C, or Jupyter's Kernel > Interrupt) that survives tslab. tslab runs a
- * cell's synchronous part under `vm` with `breakOnSigint`, whose watchdog restores the signal's
- * default action when it ends: a listener added during that part stays registered in JavaScript, but
- * the next SIGINT kills the kernel. So this first leaves the synchronous part, then removes and re-adds
- * every SIGINT listener, which makes Node install its signal handler again.
- */
-export async function listenForInterrupts(listener: () => void): Promise<void> {
-  await new Promise((resolve) => setImmediate(resolve));
-  const existing = process.rawListeners("SIGINT") as ((...args: unknown[]) => void)[];
-  process.removeAllListeners("SIGINT");
-  for (const l of existing) process.on("SIGINT", l);
-  process.on("SIGINT", listener);
 }
 
 /**
