@@ -9,7 +9,7 @@ import { appendMinibatchStd, bceWithLogits, discriminatorLoss, discriminatorStep
 import { buildDcganGenerator, buildMlpDiscriminator, buildMlpGenerator } from "../lib/src/models";
 import { GanTrainer } from "../lib/src/train";
 import { generatorOutputRange, type TrainerOptions } from "../lib/src/trainer-options";
-import { fileHandler, hasCheckpoint, readCheckpoint } from "../lib/src/checkpoint";
+import { fileHandler, hasCheckpoint, readCheckpoint, writeCheckpoint } from "../lib/src/checkpoint";
 import { ring8, sampleMixture } from "../lib/src/toy";
 import { tempDir } from "./helpers";
 
@@ -197,6 +197,30 @@ test("a checkpoint resumes with the same next step, loads with tf.loadLayersMode
   const weights = path.join(dir, "discriminator", "weights.bin");
   fs.truncateSync(weights, 10);
   await assert.rejects(readCheckpoint(dir), new RegExp(`Checkpoint file ${weights.replace(/[/.]/g, "\\$&")} is corrupt: it has 10 bytes`));
+  a.dispose();
+  b.dispose();
+  data.dispose();
+});
+
+test("a checkpoint from before the preview's rename (fixedNoise) loads with its preview noise and size", async () => {
+  const dir = path.join(tempDir(), "old");
+  const data = ringData();
+  const a = new GanTrainer({ gan: toyGan(), data, batchSize: 16, seed: 4, previewCount: 12 });
+  await a.train(2, { progress: "none" });
+  await a.save(dir);
+  // Rewrite it as the earlier ganbook wrote it: the option and the tensor were called fixedNoise.
+  const ckpt = await readCheckpoint<{ options: Record<string, unknown> }>(dir);
+  const { previewCount, ...rest } = ckpt.state.options;
+  assert.equal(previewCount, 12);
+  const tensors = ckpt.tensors!.map((t) => (t.name === "previewNoise" ? { ...t, name: "fixedNoise" } : t));
+  await writeCheckpoint(dir, { models: ckpt.models, tensors, state: { ...ckpt.state, options: { ...rest, fixedNoise: 12 } } });
+  const b = await GanTrainer.load(dir, data);
+  assert.deepEqual(b.previewNoise.shape, [12, a.gan.latentDim]);
+  assert.deepEqual(Array.from(b.previewNoise.dataSync()), Array.from(a.previewNoise.dataSync()));
+  await b.train(1, { progress: "none" });
+  await a.train(1, { progress: "none" });
+  assert.equal(b.history.at(-1)!.gLoss.toFixed(5), a.history.at(-1)!.gLoss.toFixed(5));
+  tf.dispose([...Object.values(ckpt.models).flatMap((m) => m.weights.map((w) => w.read())), ...tensors.map((t) => t.tensor)]);
   a.dispose();
   b.dispose();
   data.dispose();

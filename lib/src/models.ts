@@ -323,23 +323,3 @@ export function buildAcganDiscriminator(options: DcganOptions & { classes?: numb
   checkPositiveInts("buildAcganDiscriminator", { classes });
   return buildDcganDiscriminator({ ...options, outputs: 1 + classes });
 }
-
-/**
- * A new model with `model`'s architecture and a copy of its weights (Sequential or functional), in
- * variables of its own: the trainer's averaged generator (chapter 03) starts as one.
- */
-export function cloneModel(model: tf.LayersModel): tf.LayersModel {
-  // getConfig/fromConfig is synchronous (unlike a round trip through model.json).
-  const copy = modelFromConfig(model.getConfig(), model instanceof tf.Sequential);
-  copy.setWeights(model.getWeights());
-  return copy;
-}
-
-/**
- * A new model (fresh weights) from another's `getConfig()`: a Sequential when `sequential`, else a
- * functional model. Worker threads rebuild replicas this way (the config is plain data).
- */
-export function modelFromConfig(config: unknown, sequential: boolean): tf.LayersModel {
-  const c = config as tf.serialization.ConfigDict;
-  return (sequential ? tf.Sequential.fromConfig(tf.Sequential, c) : tf.LayersModel.fromConfig(tf.LayersModel, c)) as tf.LayersModel;
-}

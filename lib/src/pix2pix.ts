@@ -15,7 +15,7 @@ import { encodePng, imageGridRaster } from "./images";
 import { TrainingProgress } from "./progress";
 import { applyPartGradients, chooseThreads, disposeOwnedPool, disposeWithOwner, partArrays, ReplicaPool, splitBatch, weighParts } from "./replicas";
 import { listenForInterrupts } from "./kernel";
-import { batchIndices } from "./train";
+import { batchIndices } from "./random";
 import { makeOptimizer, type OptimizerSpec } from "./trainer-options";
 import type { Evaluator } from "./evaluator";
 

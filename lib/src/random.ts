@@ -22,3 +22,20 @@ export function makeNormal(random: () => number): () => number {
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
   };
 }
+
+/**
+ * The indices of batch `b` of `n` examples: a seeded shuffle per epoch, cut into batches of
+ * `batchSize` (a partial last batch is skipped), so batch b is the same on every run and resume.
+ */
+export function batchIndices(n: number, batchSize: number, seed: number, b: number): Int32Array {
+  const perEpoch = Math.floor(n / batchSize);
+  const epoch = Math.floor(b / perEpoch);
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  const random = makeRandom(seed * 100003 + epoch);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const start = (b % perEpoch) * batchSize;
+  return order.subarray(start, start + batchSize);
+}

@@ -10,14 +10,14 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import pl from "nodejs-polars";
-import { readCheckpoint, writeCheckpoint, type NamedTensor } from "./checkpoint";
 import { discriminatorStep, generate, generatorStep, sampleNoise, type Gan } from "./gan";
-import { cloneModel } from "./models";
 import { encodePng, imageGridRaster, type GridOptions, type Raster } from "./images";
 import { TrainingProgress } from "./progress";
 import { chooseThreads, disposeOwnedPool, disposeWithOwner, ParallelUpdates, ReplicaPool, splitBatch } from "./replicas";
 import { listenForInterrupts } from "./kernel";
-import { makeRandom } from "./random";
+import { batchIndices, makeRandom } from "./random";
+import { cloneModel, moveAverage, nonFiniteModel, restoreWeights, snapshotWeights } from "./weights";
+import { readTrainerCheckpoint, writeTrainerCheckpoint, type TrainerState } from "./trainer-checkpoint";
 import { DEFAULT_OPTIMIZER, makeOptimizer, validateTrainerOptions, type OptimizerSpec, type TrainerOptions } from "./trainer-options";
 
 /** One row of the history: what step `step` measured. */
@@ -54,34 +54,6 @@ export interface TrainResult {
   seconds: number;
 }
 
-interface TrainerState {
-  step: number;
-  history: HistoryRow[];
-  options: Required<Pick<TrainerOptions, "batchSize" | "dSteps" | "loss" | "realLabel" | "seed" | "fixedNoise" | "unrolledSteps" | "gradientPenalty" | "learningRateDrops">> & { generatorAverage?: number } & {
-    dOptimizer: OptimizerSpec;
-    gOptimizer: OptimizerSpec;
-  };
-  latentDim: number;
-  classes?: number;
-  auxiliaryClassifier?: boolean;
-}
-
-/**
- * The indices of batch `b` of `n` examples: a seeded shuffle per epoch, cut into batches of
- * `batchSize` (a partial last batch is skipped), so batch b is the same on every run and resume.
- */
-export function batchIndices(n: number, batchSize: number, seed: number, b: number): Int32Array {
-  const perEpoch = Math.floor(n / batchSize);
-  const epoch = Math.floor(b / perEpoch);
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  const random = makeRandom(seed * 100003 + epoch);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  const start = (b % perEpoch) * batchSize;
-  return order.subarray(start, start + batchSize);
-}
 
 /** Trains a GAN; see the module comment. Construct, then `await trainer.train(steps)`. */
 export class GanTrainer {
@@ -90,10 +62,10 @@ export class GanTrainer {
   readonly history: HistoryRow[] = [];
   /** Generator updates done so far. */
   step = 0;
-  /** The fixed noise batch [fixedNoise, latentDim] for progress images. */
-  fixedNoise: tf.Tensor2D;
+  /** The noise of the progress images, the same at every step: [previewCount, latentDim]. */
+  previewNoise: tf.Tensor2D;
   /** One-hot labels of the fixed noise batch (class i % classes), for a conditional GAN. */
-  readonly fixedLabels?: tf.Tensor2D;
+  readonly previewLabels?: tf.Tensor2D;
   private readonly labels?: Int32Array;
   private readonly options: TrainerState["options"];
   private readonly dOptimizer: tf.Optimizer;
@@ -123,7 +95,7 @@ export class GanTrainer {
       loss: options.loss ?? "non-saturating",
       realLabel: options.realLabel ?? 1,
       seed: options.seed ?? 0,
-      fixedNoise: options.fixedNoise ?? 64,
+      previewCount: options.previewCount ?? 64,
       unrolledSteps: options.unrolledSteps ?? 0,
       gradientPenalty: options.gradientPenalty ?? 10,
       learningRateDrops: [...(options.learningRateDrops ?? [])].sort((a, b) => a.step - b.step),
@@ -140,11 +112,11 @@ export class GanTrainer {
     this.dOptimizer = makeOptimizer(this.options.dOptimizer);
     this.gOptimizer = makeOptimizer(this.options.gOptimizer);
     if (this.options.unrolledSteps > 0) this.unrollOptimizer = makeOptimizer(this.options.dOptimizer);
-    this.fixedNoise = sampleNoise(this.options.fixedNoise, this.gan.latentDim, this.options.seed * 7919 + 1);
+    this.previewNoise = sampleNoise(this.options.previewCount, this.gan.latentDim, this.options.seed * 7919 + 1);
     if (this.options.generatorAverage) this.averagedGenerator = cloneModel(this.gan.generator);
     if (this.gan.classes) {
       this.labels = Int32Array.from(options.labels!);
-      this.fixedLabels = this.oneHot(Int32Array.from({ length: this.options.fixedNoise }, (_, i) => i % this.gan.classes!));
+      this.previewLabels = this.oneHot(Int32Array.from({ length: this.options.previewCount }, (_, i) => i % this.gan.classes!));
     }
   }
 
@@ -179,21 +151,9 @@ export class GanTrainer {
     return this.averagedGenerator ? { ...this.gan, generator: this.averagedGenerator } : this.gan;
   }
 
-  /**
-   * Moves the averaged generator towards G after update t (= this.step): each trainable weight
-   * becomes decay * average + (1 - decay) * weight; the batch-norm statistics are copied.
-   */
+  /** Moves the averaged generator towards G after update t = this.step (early on, a shorter memory). */
   private updateAverage(): void {
-    const averaged = this.averagedGenerator;
-    if (!averaged) return;
-    const decay = Math.min(this.options.generatorAverage!, (1 + this.step) / (10 + this.step));
-    const source = this.gan.generator.weights;
-    tf.tidy(() =>
-      averaged.weights.forEach((a, i) => {
-        const w = source[i].read();
-        a.write(a.trainable ? a.read().mul(decay).add(w.mul(1 - decay)) : w.clone());
-      }),
-    );
+    if (this.averagedGenerator) moveAverage(this.averagedGenerator, this.gan.generator, Math.min(this.options.generatorAverage!, (1 + this.step) / (10 + this.step)));
   }
 
   /** Starts the worker threads on the first call (threads > 1). */
@@ -205,6 +165,11 @@ export class GanTrainer {
       // A notebook rarely disposes its trainers: stop the workers when the trainer is garbage.
       disposeWithOwner(this, pool);
     }
+  }
+
+  /** G and D, the models a step changes (in the order the NaN guard copies them). */
+  private get players(): tf.LayersModel[] {
+    return [this.gan.generator, this.gan.discriminator];
   }
 
   /** Asks a running `train` to stop after the current step (also what an interrupt does). */
@@ -280,25 +245,6 @@ export class GanTrainer {
     return { step: s, ...d, gLoss, seconds: this.secondsBefore + (Date.now() - started) / 1000 };
   }
 
-  /** "generator" or "discriminator" when that model has a NaN/Inf weight (a loss can be finite one step too long). */
-  private nonFiniteModel(): string | undefined {
-    for (const [name, model] of [["generator", this.gan.generator], ["discriminator", this.gan.discriminator]] as const) {
-      const total = tf.tidy(() => tf.addN(model.trainableWeights.map((w) => tf.sum(w.read()))).dataSync()[0]);
-      if (!Number.isFinite(total)) return name; // a sum of finite weights is finite unless it overflows, which is as bad
-    }
-    return undefined;
-  }
-
-  private snapshot(): tf.Tensor[] {
-    return [...this.gan.generator.getWeights(), ...this.gan.discriminator.getWeights()].map((w) => w.clone());
-  }
-
-  private restore(weights: tf.Tensor[]): void {
-    const g = this.gan.generator.getWeights().length;
-    this.gan.generator.setWeights(weights.slice(0, g));
-    this.gan.discriminator.setWeights(weights.slice(g));
-  }
-
   /**
    * Trains for `steps` generator steps (after any already done). Resolves when done or stopped;
    * rejects if a loss turns NaN/Inf, after restoring the weights of the last good step.
@@ -309,7 +255,7 @@ export class GanTrainer {
     const started = Date.now();
     const target = this.step + steps;
     const progress = run.progress === "none" ? undefined : new TrainingProgress({ total: target, title: [run.title, this.threads > 1 ? `${this.threads} threads` : ""].filter(Boolean).join(" · ") || undefined });
-    const preview = () => (run.preview ? run.preview(this) : this.previewGrid());
+    const preview = () => (run.preview ? run.preview(this) : this.previewPng());
     const every = run.every ?? 100;
     const onSigint = () => this.stop();
     try {
@@ -317,12 +263,12 @@ export class GanTrainer {
       await this.startReplicas();
       this.parallel?.pool.invalidate(); // the notebook may have set weights since the last call
       while (this.step < target && !this.stopRequested) {
-        const saved = this.guard ? this.snapshot() : undefined;
+        const saved = this.guard ? snapshotWeights(this.players) : undefined;
         const row = await this.oneStep(started);
         const bad = (["dLoss", "gLoss"] as const).find((k) => !Number.isFinite(row[k]));
-        const badWeights = bad ? undefined : this.nonFiniteModel();
+        const badWeights = bad ? undefined : nonFiniteModel({ generator: this.gan.generator, discriminator: this.gan.discriminator });
         if (bad || badWeights) {
-          if (saved) this.restore(saved);
+          if (saved) restoreWeights(this.players, saved);
           tf.dispose(saved);
           const what = bad ? `the ${bad === "dLoss" ? "discriminator" : "generator"} loss is ${row[bad]}` : `the ${badWeights}'s weights became NaN or Infinity`;
           throw new Error(
@@ -351,24 +297,24 @@ export class GanTrainer {
     return { steps: this.step, stopped: this.step < target, seconds: (Date.now() - started) / 1000 };
   }
 
-  /** G(fixed noise) in inference mode: [fixedNoise, ...dataShape]. */
-  sampleFixed(): tf.Tensor {
-    return tf.tidy(() => generate(this.samplingGan, this.fixedNoise, this.fixedLabels, false));
+  /** G(preview noise) in inference mode: [previewCount, ...dataShape]. */
+  previewSamples(): tf.Tensor {
+    return tf.tidy(() => generate(this.samplingGan, this.previewNoise, this.previewLabels, false));
   }
 
   /** The fixed-noise samples as a PNG grid, when the data are images ([N, H, W, C]). */
-  previewGrid(): Uint8Array | undefined {
-    return this.data.rank === 4 ? encodePng(this.fixedSampleRaster({ scale: 1 })) : undefined;
+  previewPng(): Uint8Array | undefined {
+    return this.data.rank === 4 ? encodePng(this.previewRaster({ scale: 1 })) : undefined;
   }
 
   /**
    * The first `count` fixed-noise samples (default all) as an image-grid raster, e.g. one frame
    * of an animation over training (`encodeGif(frames)`). Image data only.
    */
-  fixedSampleRaster(options: GridOptions & { count?: number } = {}): Raster {
-    if (this.data.rank !== 4) throw new Error(`fixedSampleRaster needs image data [N, H, W, C]; the data have shape [${this.data.shape}]`);
-    const count = Math.min(options.count ?? this.fixedNoise.shape[0], this.fixedNoise.shape[0]);
-    const samples = tf.tidy(() => generate(this.samplingGan, this.fixedNoise.slice(0, count), this.fixedLabels?.slice(0, count), false) as tf.Tensor4D);
+  previewRaster(options: GridOptions & { count?: number } = {}): Raster {
+    if (this.data.rank !== 4) throw new Error(`previewRaster needs image data [N, H, W, C]; the data have shape [${this.data.shape}]`);
+    const count = Math.min(options.count ?? this.previewNoise.shape[0], this.previewNoise.shape[0]);
+    const samples = tf.tidy(() => generate(this.samplingGan, this.previewNoise.slice(0, count), this.previewLabels?.slice(0, count), false) as tf.Tensor4D);
     try {
       return imageGridRaster(samples, { cols: Math.ceil(Math.sqrt(count)), ...options });
     } finally {
@@ -390,19 +336,16 @@ export class GanTrainer {
     });
   }
 
-  /** Saves models, optimizer state, fixed noise, step and history to `dir`, atomically. */
+  /** Saves models, optimizer state, preview noise, step and history to `dir`, atomically (trainer-checkpoint.ts). */
   async save(dir: string): Promise<void> {
-    const dWeights = await this.dOptimizer.getWeights();
-    const gWeights = await this.gOptimizer.getWeights();
-    const tensors: NamedTensor[] = [
-      { name: "fixedNoise", tensor: this.fixedNoise },
-      ...dWeights.map((w, i) => ({ name: `dOptimizer/${i}`, tensor: w.tensor })),
-      ...gWeights.map((w, i) => ({ name: `gOptimizer/${i}`, tensor: w.tensor })),
-    ];
-    const state: TrainerState = { step: this.step, history: this.history, options: this.options, latentDim: this.gan.latentDim, classes: this.gan.classes, auxiliaryClassifier: this.gan.auxiliaryClassifier };
-    const models: Record<string, tf.LayersModel> = { generator: this.gan.generator, discriminator: this.gan.discriminator };
-    if (this.averagedGenerator) models.averagedGenerator = this.averagedGenerator;
-    await writeCheckpoint(dir, { models, tensors, state });
+    await writeTrainerCheckpoint(dir, {
+      gan: this.gan,
+      averagedGenerator: this.averagedGenerator,
+      state: { step: this.step, history: this.history, options: this.options, latentDim: this.gan.latentDim, classes: this.gan.classes, auxiliaryClassifier: this.gan.auxiliaryClassifier },
+      previewNoise: this.previewNoise,
+      dSlots: (await this.dOptimizer.getWeights()).map((w) => w.tensor),
+      gSlots: (await this.gOptimizer.getWeights()).map((w) => w.tensor),
+    });
   }
 
   /**
@@ -410,16 +353,14 @@ export class GanTrainer {
    * stopped. `data` must be the same real data.
    */
   static async load(dir: string, data: tf.Tensor, options: { guardNonFinite?: boolean; labels?: ArrayLike<number>; prepare?: Gan["prepare"]; threads?: number } = {}): Promise<GanTrainer> {
-    const ckpt = await readCheckpoint<TrainerState>(dir);
-    const { generator, discriminator, averagedGenerator } = ckpt.models;
-    if (!generator || !discriminator) throw new Error(`${dir} holds no generator and discriminator: it is not a GAN trainer checkpoint`);
+    const ckpt = await readTrainerCheckpoint(dir);
     const s = ckpt.state;
     // A player frozen with setLearningRates(0) when the checkpoint was saved: build with a placeholder
     // rate (the constructor refuses 0, a likely mistake in new options), then freeze it again.
     const saved = { discriminator: s.options.dOptimizer.learningRate, generator: s.options.gOptimizer.learningRate };
     const trainer = new GanTrainer({
       // `prepare` is code, not data: a GAN trained with one (PacGAN, minibatch std) passes it again here.
-      gan: { generator, discriminator, latentDim: s.latentDim, classes: s.classes, auxiliaryClassifier: s.auxiliaryClassifier, prepare: options.prepare },
+      gan: { generator: ckpt.generator, discriminator: ckpt.discriminator, latentDim: s.latentDim, classes: s.classes, auxiliaryClassifier: s.auxiliaryClassifier, prepare: options.prepare },
       data,
       labels: options.labels,
       ...s.options,
@@ -429,26 +370,22 @@ export class GanTrainer {
       threads: options.threads,
     });
     trainer.setLearningRates(saved);
-    const tensors = ckpt.tensors ?? [];
-    const pick = (prefix: string) =>
-      tensors.filter((t) => t.name.startsWith(prefix + "/")).sort((a, b) => Number(a.name.split("/")[1]) - Number(b.name.split("/")[1]));
     // Optimizer slots exist only after the first update; restore them when the run had started.
-    if (pick("dOptimizer").length) await trainer.dOptimizer.setWeights(pick("dOptimizer").map((t, i) => ({ name: `d${i}`, tensor: t.tensor })));
-    if (pick("gOptimizer").length) await trainer.gOptimizer.setWeights(pick("gOptimizer").map((t, i) => ({ name: `g${i}`, tensor: t.tensor })));
-    const noise = tensors.find((t) => t.name === "fixedNoise");
-    if (noise) {
-      trainer.fixedNoise.dispose();
-      trainer.fixedNoise = noise.tensor as tf.Tensor2D;
+    if (ckpt.dSlots.length) await trainer.dOptimizer.setWeights(ckpt.dSlots.map((tensor, i) => ({ name: `d${i}`, tensor })));
+    if (ckpt.gSlots.length) await trainer.gOptimizer.setWeights(ckpt.gSlots.map((tensor, i) => ({ name: `g${i}`, tensor })));
+    tf.dispose([...ckpt.dSlots, ...ckpt.gSlots]);
+    if (ckpt.previewNoise) {
+      trainer.previewNoise.dispose();
+      trainer.previewNoise = ckpt.previewNoise;
     }
     if (trainer.averagedGenerator) {
-      if (!averagedGenerator) throw new Error(`${dir} was saved with generatorAverage but holds no averagedGenerator model: the checkpoint is incomplete`);
-      trainer.averagedGenerator.setWeights(averagedGenerator.getWeights());
+      if (!ckpt.averagedGenerator) throw new Error(`${dir} was saved with generatorAverage but holds no averagedGenerator model: the checkpoint is incomplete`);
+      trainer.averagedGenerator.setWeights(ckpt.averagedGenerator.getWeights());
     }
-    averagedGenerator?.dispose();
+    ckpt.averagedGenerator?.dispose();
     trainer.step = s.step;
     trainer.history.push(...s.history);
     trainer.secondsBefore = s.history.at(-1)?.seconds ?? 0;
-    tensors.filter((t) => t.name.includes("Optimizer/")).forEach((t) => t.tensor.dispose());
     return trainer;
   }
 
@@ -462,7 +399,7 @@ export class GanTrainer {
     this.dOptimizer.dispose();
     this.gOptimizer.dispose();
     this.unrollOptimizer?.dispose();
-    this.fixedNoise.dispose();
-    this.fixedLabels?.dispose();
+    this.previewNoise.dispose();
+    this.previewLabels?.dispose();
   }
 }

@@ -31,8 +31,8 @@ export interface TrainerOptions {
   dOptimizer?: OptimizerSpec;
   gOptimizer?: OptimizerSpec;
   seed?: number;
-  /** Size of the fixed noise batch used for progress images. Default 64. */
-  fixedNoise?: number;
+  /** How many samples the progress images show (the same noise at every step). Default 64. */
+  previewCount?: number;
   /** Keep a copy of the weights before each step, restored if a loss turns NaN/Inf. Default true. */
   guardNonFinite?: boolean;
   /**
