@@ -122,7 +122,7 @@ const CHECKS: Record<string, () => Promise<Result[]>> = {
     ];
     const results = await gb.runCollapseJobs(jobs);
     const seconds = (Date.now() - started) / 1000;
-    const pick = (label: string, mixture: string, method: string) => results.filter((r) => r.job.label === label && r.job.mixture === mixture && r.job.method === method);
+    const runsOf = (label: string, mixture: string, method: string) => results.filter((r) => r.job.label === label && r.job.mixture === mixture && r.job.method === method);
     const describe = (runs: gb.CollapseResult[]) =>
       `${runs.map((r) => r.final.modesCovered).join(", ")} modes; ${runs.map((r) => (100 * r.final.highQuality).toFixed(1)).join(", ")}% HQ; rKL ${runs.map((r) => formatKL(r.final.reverseKL)).join(", ")} (seeds ${seeds.join(", ")})`;
     // The same runs' samples after discriminator rejection sampling with their own D (rejection.ts);
@@ -134,7 +134,7 @@ const CHECKS: Record<string, () => Promise<Result[]>> = {
       const kept = `; kept ${runs.map((r) => (100 * r.rejection!.acceptance).toFixed(0)).join(", ")}% of draws`;
       return { id, chapter: "05", what, value: describe(rejected) + kept, target, pass: rejected.every((r) => good(r.final)), seconds };
     };
-    const vanilla = pick("collapse", "ring", "vanilla");
+    const vanilla = runsOf("collapse", "ring", "vanilla");
     const rows: Result[] = [
       { id: "collapse-vanilla", chapter: "05", what: "collapse setting, ring: plain GAN", value: describe(vanilla), target: "<= 4 of 8 modes, every seed", pass: vanilla.every((r) => r.final.modesCovered <= 4), seconds },
     ];
@@ -142,14 +142,14 @@ const CHECKS: Record<string, () => Promise<Result[]>> = {
     // on average as the plain GAN does (every seed's final count).
     const meanModes = (runs: gb.CollapseResult[]) => runs.reduce((sum, r) => sum + r.final.modesCovered, 0) / runs.length;
     for (const method of ["minibatch-std", "unrolled", "pacgan"]) {
-      const runs = pick("collapse", "ring", method);
+      const runs = runsOf("collapse", "ring", method);
       rows.push({
         id: `collapse-${method}`, chapter: "05", what: `collapse setting, ring: ${method}`, value: describe(runs),
         target: `reported; sane: mean modes >= the plain GAN's (${meanModes(vanilla).toFixed(1)})`, pass: meanModes(runs) >= meanModes(vanilla), seconds,
       });
     }
-    const ring = pick("quality", "ring", "pacgan");
-    const grid = pick("quality", "grid", "pacgan");
+    const ring = runsOf("quality", "ring", "pacgan");
+    const grid = runsOf("quality", "grid", "pacgan");
     const ringTarget = "8 of 8 and >= 90% HQ, every seed";
     const ringGood = (r: gb.ModeReport) => r.modesCovered === 8 && r.highQuality >= 0.9;
     const gridTarget = ">= 24 of 25 and >= 85% HQ, every seed";

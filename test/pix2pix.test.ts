@@ -104,10 +104,10 @@ test("train runs the steps, calls onStep, stops when asked, and learns: L1 falls
   const seen: number[] = [];
   const result = await trainer.train(30, { progress: "none", every: 10, onStep: (t) => void seen.push(t.step) });
   assert.deepEqual(seen, [10, 20, 30]);
-  assert.deepEqual([result.steps, result.stopped], [30, false]);
+  assert.deepEqual([result.steps, result.step, result.stopped], [30, 30, false]);
   assert.ok(trainer.history.at(-1)!.l1 < 0.7 * trainer.history[0].l1, `L1 ${trainer.history[0].l1} -> ${trainer.history.at(-1)!.l1}`);
   const stopped = await trainer.train(10, { progress: "none", every: 2, onStep: (t) => t.stop() });
-  assert.deepEqual([stopped.steps, stopped.stopped], [32, true]);
+  assert.deepEqual([stopped.steps, stopped.step, stopped.stopped], [2, 32, true]); // this call ran 2 of its 10
   await assert.rejects(trainer.train(0), /steps must be a positive integer; got 0/);
   tf.dispose([x, y]);
 });

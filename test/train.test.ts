@@ -74,9 +74,13 @@ test("training leaks no tensors and records a history row per step", async () =>
   const trainer = new GanTrainer({ gan: toyGan(), data, batchSize: 16, dSteps: 2, seed: 3 });
   await trainer.train(2, { progress: "none" });
   const before = tf.memory().numTensors;
-  await trainer.train(20, { progress: "none" });
+  const result = await trainer.train(20, { progress: "none" });
   assert.equal(tf.memory().numTensors, before);
-  assert.equal(trainer.history.length, 22);
+  assert.deepEqual([result.steps, result.step, result.stopped], [20, 22, false]); // this call's steps; the trainer's count
+  const stopped = await trainer.train(5, { progress: "none", every: 1, onStep: (t) => t.stop() });
+  assert.deepEqual([stopped.steps, stopped.step, stopped.stopped], [1, 23, true]);
+  trainer.history.pop();
+  trainer.step = 22;
   assert.deepEqual(trainer.history.map((r) => r.step), Array.from({ length: 22 }, (_, i) => i + 1));
   const df = trainer.historyFrame();
   assert.deepEqual(df.columns, ["step", "d_loss", "g_loss", "d_real", "d_fake", "d_accuracy", "seconds"]);

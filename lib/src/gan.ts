@@ -60,8 +60,11 @@ export function generate(gan: Gan, noise: tf.Tensor, labels?: tf.Tensor, trainin
   return gan.generator.apply(labels ? [noise, labels] : noise, { training }) as tf.Tensor;
 }
 
-/** D's output for a batch of samples, through the GAN's `prepare` view (and with labels when conditional). */
-export function discriminate(gan: Gan, samples: tf.Tensor, training = true, labels?: tf.Tensor): tf.Tensor {
+/**
+ * D's output for a batch of samples, through the GAN's `prepare` view (and with one-hot labels when
+ * conditional). The arguments come in {@link generate}'s order: the batch, its labels, the mode.
+ */
+export function discriminate(gan: Gan, samples: tf.Tensor, labels?: tf.Tensor, training = true): tf.Tensor {
   const view = gan.prepare ? gan.prepare(samples) : samples;
   return gan.discriminator.apply(labels && !gan.auxiliaryClassifier ? [view, labels] : view, { training }) as tf.Tensor;
 }
@@ -228,8 +231,8 @@ export function discriminatorGradients(
     const fake = generate(gan, noise, labels?.fake);
     // ACGAN (chapter 06): D also learns to classify, real samples only (taught on G's samples too,
     // the paper's L_C, D learns to read G's own conventions and G's digits drift).
-    const realOut = splitOutput(gan, discriminate(gan, real, true, labels?.real), labels?.real);
-    const fakeLogits = splitOutput(gan, discriminate(gan, fake, true, labels?.fake)).logits;
+    const realOut = splitOutput(gan, discriminate(gan, real, labels?.real), labels?.real);
+    const fakeLogits = splitOutput(gan, discriminate(gan, fake, labels?.fake)).logits;
     const realLogits = realOut.logits;
     stats = tf.keep(discriminatorStats(realLogits, fakeLogits, options.loss));
     let loss = discriminatorLoss(realLogits, fakeLogits, options);
@@ -308,7 +311,7 @@ export function generatorGradients(
 ): Gradients {
   return gradientsOf(gan.generator, () => {
     const fake = generate(gan, noise, labels);
-    const out = splitOutput(gan, discriminate(gan, fake, true, labels), labels);
+    const out = splitOutput(gan, discriminate(gan, fake, labels), labels);
     const loss = generatorLoss(out.logits, options);
     // ACGAN: G also wants D to read its sample as the class asked for.
     return out.classLoss ? (tf.add(loss, out.classLoss) as tf.Scalar) : loss;

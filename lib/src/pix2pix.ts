@@ -16,6 +16,7 @@ import { TrainingProgress } from "./progress";
 import { applyPartGradients, chooseThreads, disposeOwnedPool, disposeWithOwner, partArrays, ReplicaPool, splitBatch, weighParts } from "./replicas";
 import { listenForInterrupts } from "./kernel";
 import { batchIndices } from "./random";
+import type { TrainResult } from "./train";
 import { makeOptimizer, type OptimizerSpec } from "./trainer-options";
 import type { Evaluator } from "./evaluator";
 
@@ -298,7 +299,7 @@ export class Pix2PixTrainer {
   }
 
   /** Trains for `steps` more steps; resolves when done or stopped (a non-finite loss rejects). */
-  async train(steps: number, run: { title?: string; every?: number; onStep?: (t: Pix2PixTrainer) => void | Promise<void>; progress?: "none" } = {}): Promise<{ steps: number; stopped: boolean; seconds: number }> {
+  async train(steps: number, run: { title?: string; every?: number; onStep?: (t: Pix2PixTrainer) => void | Promise<void>; progress?: "none" } = {}): Promise<TrainResult> {
     if (!Number.isInteger(steps) || steps <= 0) throw new Error(`steps must be a positive integer; got ${steps}`);
     this.stopRequested = false;
     const started = Date.now();
@@ -323,7 +324,7 @@ export class Pix2PixTrainer {
     } finally {
       process.off("SIGINT", onSigint);
     }
-    return { steps: this.step, stopped: this.step < target, seconds: (Date.now() - started) / 1000 };
+    return { steps: steps - (target - this.step), step: this.step, stopped: this.step < target, seconds: (Date.now() - started) / 1000 };
   }
 }
 

@@ -47,10 +47,15 @@ export interface TrainRunOptions {
   preview?: (trainer: GanTrainer) => Uint8Array | undefined;
 }
 
+/** What one call of `train` did. */
 export interface TrainResult {
+  /** Steps this call ran (fewer than asked when stopped). */
   steps: number;
+  /** The trainer's step count after the call (all calls so far). */
+  step: number;
   /** True when stop() (or an interrupt) ended the run early. */
   stopped: boolean;
+  /** Seconds this call took. */
   seconds: number;
 }
 
@@ -294,7 +299,7 @@ export class GanTrainer {
       this.secondsBefore = this.history.at(-1)?.seconds ?? this.secondsBefore;
     }
     if (progress && this.history.length) progress.update(this.history.at(-1)!, preview, true);
-    return { steps: this.step, stopped: this.step < target, seconds: (Date.now() - started) / 1000 };
+    return { steps: steps - (target - this.step), step: this.step, stopped: this.step < target, seconds: (Date.now() - started) / 1000 };
   }
 
   /** G(preview noise) in inference mode: [previewCount, ...dataShape]. */
