@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs";
-import { sampleNoise } from "./gan";
+import { sampleNoise } from "./sampling";
 import { COLLAPSE_METHODS, collapseRecipe, collapseSteps, packSizeOf, type CollapseSetting, type CollapseSpec } from "./recipes";
 import { modeCoverage, sampleMixture, toyMixture, type ModeReport } from "./toy";
 import { GanTrainer } from "./train";

@@ -20,6 +20,7 @@ export * from "./display";
 export * from "./kernel";
 export * from "./evaluator";
 export * from "./gan";
+export * from "./sampling";
 export * from "./images";
 export * from "./image-folder";
 export * from "./metrics";

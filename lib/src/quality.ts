@@ -6,7 +6,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Evaluator } from "./evaluator";
-import { generate, sampleByClass, sampleNoise, type Gan } from "./gan";
+import { generate, type Gan } from "./gan";
+import { sampleByClass, sampleNoise } from "./sampling";
 import { classHistogram, classifierScore, confidentShare, labelAccuracy } from "./metrics";
 import { modeCoverage, type Mixture } from "./toy";
 

@@ -8,7 +8,8 @@
  * Training is unchanged; sampling costs 1 / (acceptance rate) times more.
  */
 import * as tf from "@tensorflow/tfjs";
-import { discriminate, generate, sampleNoise, trainableVariables, type Gan } from "./gan";
+import { discriminate, generate, trainableVariables, type Gan } from "./gan";
+import { sampleNoise } from "./sampling";
 import { makeRandom } from "./random";
 
 /** Rejection sampling here draws G's samples without labels: a conditional GAN is refused by name. */

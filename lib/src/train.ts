@@ -10,7 +10,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import pl from "nodejs-polars";
-import { discriminatorStep, generate, generatorStep, sampleNoise, type Gan } from "./gan";
+import { discriminatorStep, generate, generatorStep, type Gan } from "./gan";
+import { sampleNoise } from "./sampling";
 import { encodePng, imageGridRaster, type GridOptions, type Raster } from "./images";
 import { TrainingProgress } from "./progress";
 import { chooseThreads, disposeOwnedPool, disposeWithOwner, ParallelUpdates, ReplicaPool, splitBatch } from "./replicas";
