@@ -12,7 +12,7 @@ import { sampleNoise } from "./sampling";
 import { COLLAPSE_METHODS, collapseRecipe, collapseSteps, packSizeOf, type CollapseSetting, type CollapseSpec } from "./recipes";
 import { modeCoverage, sampleMixture, toyMixture, type ModeReport } from "./toy";
 import { GanTrainer } from "./train";
-import { availableCores } from "./replicas";
+import { availableCores } from "./threads";
 import { newLiveDisplay } from "./display";
 import { snapshot2d, type View2dFrame } from "./views";
 import { discriminatorScore, rejectionSample } from "./rejection";

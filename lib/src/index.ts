@@ -31,6 +31,8 @@ export * from "./progress";
 export * from "./quality";
 export * from "./recipes";
 export * from "./replicas";
+export * from "./threads";
+export * from "./parallel-updates";
 export * from "./rejection";
 export * from "./toy";
 export * from "./random";

@@ -13,7 +13,9 @@ import { bceWithLogits, gradientsOf, applyGradients, discriminatorLoss } from ".
 import { labelAccuracy } from "./metrics";
 import { encodePng, imageGridRaster } from "./images";
 import { TrainingProgress } from "./progress";
-import { applyPartGradients, chooseThreads, disposeOwnedPool, disposeWithOwner, partArrays, ReplicaPool, splitBatch, weighParts } from "./replicas";
+import { applyPartGradients, partArrays, weighParts } from "./parallel-updates";
+import { disposeOwnedPool, disposeWithOwner, ReplicaPool } from "./replicas";
+import { chooseThreads, splitBatch } from "./threads";
 import { listenForInterrupts } from "./kernel";
 import { batchIndices } from "./random";
 import type { TrainResult } from "./train";
