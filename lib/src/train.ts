@@ -20,8 +20,8 @@ import { chooseThreads, splitBatch } from "./threads";
 import { listenForInterrupts } from "./kernel";
 import { batchIndices, makeRandom } from "./random";
 import { cloneModel, moveAverage, nonFiniteModel, restoreWeights, snapshotWeights } from "./weights";
-import { readTrainerCheckpoint, writeTrainerCheckpoint, type TrainerState } from "./trainer-checkpoint";
-import { DEFAULT_OPTIMIZER, makeOptimizer, validateTrainerOptions, type OptimizerSpec, type TrainerOptions } from "./trainer-options";
+import { readTrainerCheckpoint, writeTrainerCheckpoint } from "./trainer-checkpoint";
+import { dropFactor, makeOptimizer, resolveTrainerOptions, setLearningRate, type ResolvedTrainerOptions, type TrainerOptions } from "./trainer-options";
 
 /** One row of the history: what step `step` measured. */
 export interface HistoryRow {
@@ -75,7 +75,7 @@ export class GanTrainer {
   /** One-hot labels of the fixed noise batch (class i % classes), for a conditional GAN. */
   readonly previewLabels?: tf.Tensor2D;
   private readonly labels?: Int32Array;
-  private readonly options: TrainerState["options"];
+  private readonly options: ResolvedTrainerOptions;
   private readonly dOptimizer: tf.Optimizer;
   private readonly gOptimizer: tf.Optimizer;
   /** The optimizer of the unrolled look-ahead D updates (unrolledSteps > 0). */
@@ -94,23 +94,9 @@ export class GanTrainer {
   private secondsBefore = 0;
 
   constructor(options: TrainerOptions) {
-    validateTrainerOptions(options);
     this.gan = options.gan;
     this.data = options.data;
-    this.options = {
-      batchSize: options.batchSize,
-      dSteps: options.dSteps ?? 1,
-      loss: options.loss ?? "non-saturating",
-      realLabel: options.realLabel ?? 1,
-      seed: options.seed ?? 0,
-      previewCount: options.previewCount ?? 64,
-      unrolledSteps: options.unrolledSteps ?? 0,
-      gradientPenalty: options.gradientPenalty ?? 10,
-      learningRateDrops: [...(options.learningRateDrops ?? [])].sort((a, b) => a.step - b.step),
-      generatorAverage: options.generatorAverage || undefined,
-      dOptimizer: { ...DEFAULT_OPTIMIZER, ...options.dOptimizer },
-      gOptimizer: { ...DEFAULT_OPTIMIZER, ...options.gOptimizer },
-    };
+    this.options = resolveTrainerOptions(options);
     this.guard = options.guardNonFinite ?? true;
     const threads = chooseThreads(this.gan, this.options.batchSize, options.threads);
     this.threads = threads.threads;
@@ -195,19 +181,12 @@ export class GanTrainer {
     return sampleNoise(this.options.batchSize, this.gan.latentDim, this.options.seed * 1000003 + step * 131 + u + 17);
   }
 
-  /** Sets both optimizers' learning rates for generator step s (base rate times the drop reached). */
+  /** Sets every optimizer's learning rate for generator step s (base rate times the drop reached). */
   private applyLearningRateDrops(s: number): void {
-    const drops = this.options.learningRateDrops;
-    const factor = drops.filter((d) => d.step < s).at(-1)?.factor ?? 1;
-    const pairs: [tf.Optimizer | undefined, OptimizerSpec][] = [[this.dOptimizer, this.options.dOptimizer], [this.unrollOptimizer, this.options.dOptimizer], [this.gOptimizer, this.options.gOptimizer]];
-    for (const [optimizer, spec] of pairs) {
-      if (!optimizer) continue;
-      // tfjs reads `learningRate` at every update (Adam, RMSProp); SGD keeps a scalar set by setLearningRate.
-      // (`instanceof tf.SGDOptimizer` is true of every optimizer: tfjs overrides Symbol.hasInstance.)
-      const o = optimizer as unknown as { learningRate: number; setLearningRate?: (lr: number) => void };
-      if (typeof o.setLearningRate === "function") o.setLearningRate(spec.learningRate * factor);
-      else o.learningRate = spec.learningRate * factor;
-    }
+    const factor = dropFactor(this.options.learningRateDrops, s);
+    setLearningRate(this.dOptimizer, this.options.dOptimizer.learningRate * factor);
+    if (this.unrollOptimizer) setLearningRate(this.unrollOptimizer, this.options.dOptimizer.learningRate * factor);
+    setLearningRate(this.gOptimizer, this.options.gOptimizer.learningRate * factor);
   }
 
   /** One generator step with its discriminator steps; returns the history row. */

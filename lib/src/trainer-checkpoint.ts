@@ -7,16 +7,13 @@ import * as tf from "@tensorflow/tfjs";
 import { readCheckpoint, writeCheckpoint, type NamedTensor } from "./checkpoint";
 import type { Gan } from "./gan";
 import type { HistoryRow } from "./train";
-import type { OptimizerSpec, TrainerOptions } from "./trainer-options";
+import type { ResolvedTrainerOptions } from "./trainer-options";
 
 /** What a trainer saves besides tensors: JSON in the checkpoint. */
 export interface TrainerState {
   step: number;
   history: HistoryRow[];
-  options: Required<Pick<TrainerOptions, "batchSize" | "dSteps" | "loss" | "realLabel" | "seed" | "previewCount" | "unrolledSteps" | "gradientPenalty" | "learningRateDrops">> & { generatorAverage?: number } & {
-    dOptimizer: OptimizerSpec;
-    gOptimizer: OptimizerSpec;
-  };
+  options: ResolvedTrainerOptions;
   latentDim: number;
   classes?: number;
   auxiliaryClassifier?: boolean;

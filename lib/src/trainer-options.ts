@@ -70,6 +70,46 @@ export interface TrainerOptions {
 
 export const DEFAULT_OPTIMIZER: OptimizerSpec = { kind: "adam", learningRate: 2e-4, beta1: 0.5, beta2: 0.999 };
 
+/** The options a trainer keeps (and saves in its checkpoints): every default filled in. */
+export type ResolvedTrainerOptions = Required<Pick<TrainerOptions, "batchSize" | "dSteps" | "loss" | "realLabel" | "seed" | "previewCount" | "unrolledSteps" | "gradientPenalty" | "learningRateDrops">> & {
+  generatorAverage?: number;
+  dOptimizer: OptimizerSpec;
+  gOptimizer: OptimizerSpec;
+};
+
+/** Validates `options` ({@link validateTrainerOptions}) and fills in the defaults the docs above give. */
+export function resolveTrainerOptions(options: TrainerOptions): ResolvedTrainerOptions {
+  validateTrainerOptions(options);
+  return {
+    batchSize: options.batchSize,
+    dSteps: options.dSteps ?? 1,
+    loss: options.loss ?? "non-saturating",
+    realLabel: options.realLabel ?? 1,
+    seed: options.seed ?? 0,
+    previewCount: options.previewCount ?? 64,
+    unrolledSteps: options.unrolledSteps ?? 0,
+    gradientPenalty: options.gradientPenalty ?? 10,
+    learningRateDrops: [...(options.learningRateDrops ?? [])].sort((a, b) => a.step - b.step),
+    generatorAverage: options.generatorAverage || undefined,
+    dOptimizer: { ...DEFAULT_OPTIMIZER, ...options.dOptimizer },
+    gOptimizer: { ...DEFAULT_OPTIMIZER, ...options.gOptimizer },
+  };
+}
+
+/** The factor of the last learning-rate drop reached by generator step `step` (1 before the first). */
+export function dropFactor(drops: { step: number; factor: number }[], step: number): number {
+  return drops.filter((d) => d.step < step).at(-1)?.factor ?? 1;
+}
+
+/** Sets an optimizer's learning rate for its next updates. */
+export function setLearningRate(optimizer: tf.Optimizer, rate: number): void {
+  // tfjs reads `learningRate` at every update (Adam, RMSProp); SGD keeps a scalar set by setLearningRate.
+  // (`instanceof tf.SGDOptimizer` is true of every optimizer: tfjs overrides Symbol.hasInstance.)
+  const o = optimizer as unknown as { learningRate: number; setLearningRate?: (lr: number) => void };
+  if (typeof o.setLearningRate === "function") o.setLearningRate(rate);
+  else o.learningRate = rate;
+}
+
 export function makeOptimizer(spec: OptimizerSpec): tf.Optimizer {
   const kind = spec.kind ?? "adam";
   if (kind === "sgd") return tf.train.sgd(spec.learningRate);
