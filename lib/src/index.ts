@@ -38,6 +38,7 @@ export * from "./toy";
 export * from "./random";
 export * from "./weights";
 export * from "./train";
+export * from "./training-loop";
 export * from "./trainer-options";
 export * from "./trainer-checkpoint";
 export * from "./trained";

@@ -12,13 +12,11 @@ import * as tf from "@tensorflow/tfjs";
 import { bceWithLogits, gradientsOf, applyGradients, discriminatorLoss } from "./gan";
 import { labelAccuracy } from "./metrics";
 import { encodePng, imageGridRaster } from "./images";
-import { TrainingProgress } from "./progress";
 import { applyPartGradients, partArrays, weighParts } from "./parallel-updates";
 import { disposeOwnedPool, disposeWithOwner, ReplicaPool } from "./replicas";
 import { chooseThreads, splitBatch } from "./threads";
-import { listenForInterrupts } from "./kernel";
 import { batchIndices } from "./random";
-import type { TrainResult } from "./train";
+import { runTrainingLoop, type LoopTrainer, type TrainResult } from "./training-loop";
 import { makeOptimizer, type OptimizerSpec } from "./trainer-options";
 import type { Evaluator } from "./evaluator";
 
@@ -300,33 +298,35 @@ export class Pix2PixTrainer {
     }
   }
 
-  /** Trains for `steps` more steps; resolves when done or stopped (a non-finite loss rejects). */
+  /** Trains for `steps` more steps in training-loop.ts's loop; resolves when done or stopped (a non-finite loss rejects). */
   async train(steps: number, run: { title?: string; every?: number; onStep?: (t: Pix2PixTrainer) => void | Promise<void>; progress?: "none" } = {}): Promise<TrainResult> {
-    if (!Number.isInteger(steps) || steps <= 0) throw new Error(`steps must be a positive integer; got ${steps}`);
     this.stopRequested = false;
-    const started = Date.now();
-    const target = this.step + steps;
-    const title = [run.title, this.threads > 1 ? `${this.threads} threads` : ""].filter(Boolean).join(" · ") || undefined;
-    const progress = run.progress === "none" ? undefined : new TrainingProgress({ total: target, title });
-    const onSigint = () => this.stop();
-    try {
-      await listenForInterrupts(onSigint);
-      this.pool?.invalidate(); // the weights may have been set since the last call
-      while (this.step < target && !this.stopRequested) {
+    this.pool?.invalidate(); // the weights may have been set since the last call
+    const self = this;
+    const loop: LoopTrainer<Pix2PixRow> = {
+      get step() {
+        return self.step;
+      },
+      threads: this.threads,
+      takeStep: async () => {
         const row = await this.oneStep();
         if (![row.dLoss, row.gAdversarial, row.l1].every(Number.isFinite)) throw new Error(`Training stopped at step ${row.step}: a loss is not finite (D ${row.dLoss}, adversarial ${row.gAdversarial}, L1 ${row.l1}). Try a smaller learning rate.`);
-        // The bar's two curves: D's loss, and G's whole loss (adversarial + λ L1).
-        progress?.update({ step: row.step, dLoss: row.dLoss, gLoss: row.gAdversarial + this.options.l1Weight * row.l1 }, () => this.previewPng(), this.step === target);
-        if (run.onStep && this.step % (run.every ?? 100) === 0) {
-          await run.onStep(this);
-          this.pool?.invalidate(); // the callback may have set weights
-        }
-        await new Promise((resolve) => setImmediate(resolve)); // let an interrupt be seen
-      }
-    } finally {
-      process.off("SIGINT", onSigint);
-    }
-    return { steps: steps - (target - this.step), step: this.step, stopped: this.step < target, seconds: (Date.now() - started) / 1000 };
+        return row;
+      },
+      stopRequested: () => this.stopRequested,
+      stop: () => this.stop(),
+    };
+    const onStep = run.onStep;
+    return runTrainingLoop(loop, steps, {
+      ...run,
+      preview: () => this.previewPng(),
+      // The bar's two curves: D's loss, and G's whole loss (adversarial + λ L1).
+      point: (row) => ({ step: row.step, dLoss: row.dLoss, gLoss: row.gAdversarial + this.options.l1Weight * row.l1 }),
+      onStep: onStep && (async () => {
+        await onStep(this);
+        this.pool?.invalidate(); // the callback may have set weights
+      }),
+    });
   }
 }
 

@@ -13,12 +13,11 @@ import pl from "nodejs-polars";
 import { discriminatorStep, generate, generatorStep, type Gan } from "./gan";
 import { sampleNoise } from "./sampling";
 import { encodePng, imageGridRaster, type GridOptions, type Raster } from "./images";
-import { TrainingProgress } from "./progress";
 import { ParallelUpdates } from "./parallel-updates";
 import { disposeOwnedPool, disposeWithOwner, ReplicaPool } from "./replicas";
 import { chooseThreads, splitBatch } from "./threads";
-import { listenForInterrupts } from "./kernel";
 import { batchIndices, makeRandom } from "./random";
+import { runTrainingLoop, type LoopTrainer, type TrainResult } from "./training-loop";
 import { cloneModel, moveAverage, nonFiniteModel, restoreWeights, snapshotWeights } from "./weights";
 import { readTrainerCheckpoint, writeTrainerCheckpoint } from "./trainer-checkpoint";
 import { dropFactor, makeOptimizer, resolveTrainerOptions, setLearningRate, type ResolvedTrainerOptions, type TrainerOptions } from "./trainer-options";
@@ -50,17 +49,6 @@ export interface TrainRunOptions {
   preview?: (trainer: GanTrainer) => Uint8Array | undefined;
 }
 
-/** What one call of `train` did. */
-export interface TrainResult {
-  /** Steps this call ran (fewer than asked when stopped). */
-  steps: number;
-  /** The trainer's step count after the call (all calls so far). */
-  step: number;
-  /** True when stop() (or an interrupt) ended the run early. */
-  stopped: boolean;
-  /** Seconds this call took. */
-  seconds: number;
-}
 
 
 /** Trains a GAN; see the module comment. Construct, then `await trainer.train(steps)`. */
@@ -232,56 +220,67 @@ export class GanTrainer {
     return { step: s, ...d, gLoss, seconds: this.secondsBefore + (Date.now() - started) / 1000 };
   }
 
+  /** One step with the NaN guard: the row of a good step, recorded; the weights put back and an error otherwise. */
+  private async guardedStep(started: number): Promise<HistoryRow> {
+    const saved = this.guard ? snapshotWeights(this.players) : undefined;
+    const row = await this.oneStep(started);
+    const bad = (["dLoss", "gLoss"] as const).find((k) => !Number.isFinite(row[k]));
+    const badWeights = bad ? undefined : nonFiniteModel({ generator: this.gan.generator, discriminator: this.gan.discriminator });
+    if (bad || badWeights) {
+      if (saved) restoreWeights(this.players, saved);
+      tf.dispose(saved);
+      const what = bad ? `the ${bad === "dLoss" ? "discriminator" : "generator"} loss is ${row[bad]}` : `the ${badWeights}'s weights became NaN or Infinity`;
+      throw new Error(
+        `Training stopped at step ${row.step}: ${what}. ` +
+          (saved ? `The weights after step ${this.step} were kept. ` : "") +
+          `Try a smaller learning rate, or check the data for extreme values.`,
+      );
+    }
+    tf.dispose(saved);
+    this.step = row.step;
+    this.updateAverage();
+    this.history.push(row);
+    return row;
+  }
+
   /**
-   * Trains for `steps` generator steps (after any already done). Resolves when done or stopped;
-   * rejects if a loss turns NaN/Inf, after restoring the weights of the last good step.
+   * Trains for `steps` generator steps (after any already done), in training-loop.ts's loop.
+   * Resolves when done or stopped; rejects if a loss turns NaN/Inf, after restoring the weights of
+   * the last good step.
    */
   async train(steps: number, run: TrainRunOptions = {}): Promise<TrainResult> {
-    if (!Number.isInteger(steps) || steps <= 0) throw new Error(`steps must be a positive integer; got ${steps}`);
     this.stopRequested = false;
     const started = Date.now();
-    const target = this.step + steps;
-    const progress = run.progress === "none" ? undefined : new TrainingProgress({ total: target, title: [run.title, this.threads > 1 ? `${this.threads} threads` : ""].filter(Boolean).join(" · ") || undefined });
-    const preview = () => (run.preview ? run.preview(this) : this.previewPng());
-    const every = run.every ?? 100;
-    const onSigint = () => this.stop();
+    this.parallel?.pool.invalidate(); // the notebook may have set weights since the last call
+    const self = this;
+    const loop: LoopTrainer<HistoryRow> = {
+      get step() {
+        return self.step;
+      },
+      threads: this.threads,
+      takeStep: async () => {
+        await this.startReplicas(); // the first call starts the worker threads
+        return this.guardedStep(started);
+      },
+      stopRequested: () => this.stopRequested,
+      stop: () => this.stop(),
+    };
+    const onStep = run.onStep;
     try {
-      await listenForInterrupts(onSigint);
-      await this.startReplicas();
-      this.parallel?.pool.invalidate(); // the notebook may have set weights since the last call
-      while (this.step < target && !this.stopRequested) {
-        const saved = this.guard ? snapshotWeights(this.players) : undefined;
-        const row = await this.oneStep(started);
-        const bad = (["dLoss", "gLoss"] as const).find((k) => !Number.isFinite(row[k]));
-        const badWeights = bad ? undefined : nonFiniteModel({ generator: this.gan.generator, discriminator: this.gan.discriminator });
-        if (bad || badWeights) {
-          if (saved) restoreWeights(this.players, saved);
-          tf.dispose(saved);
-          const what = bad ? `the ${bad === "dLoss" ? "discriminator" : "generator"} loss is ${row[bad]}` : `the ${badWeights}'s weights became NaN or Infinity`;
-          throw new Error(
-            `Training stopped at step ${row.step}: ${what}. ` +
-              (saved ? `The weights after step ${this.step} were kept. ` : "") +
-              `Try a smaller learning rate, or check the data for extreme values.`,
-          );
-        }
-        tf.dispose(saved);
-        this.step = row.step;
-        this.updateAverage();
-        this.history.push(row);
-        progress?.update(row, preview, this.step === target);
-        if (run.onStep && this.step % every === 0) {
-          await run.onStep(this, row);
+      return await runTrainingLoop(loop, steps, {
+        progress: run.progress,
+        title: run.title,
+        every: run.every,
+        preview: () => (run.preview ? run.preview(this) : this.previewPng()),
+        point: (row) => row,
+        onStep: onStep && (async (row) => {
+          await onStep(this, row);
           this.parallel?.pool.invalidate(); // the callback may have set weights
-        }
-        // Yield to the event loop so an interrupt (SIGINT) or a stop() from a callback is seen.
-        await new Promise((resolve) => setImmediate(resolve));
-      }
+        }),
+      });
     } finally {
-      process.off("SIGINT", onSigint);
       this.secondsBefore = this.history.at(-1)?.seconds ?? this.secondsBefore;
     }
-    if (progress && this.history.length) progress.update(this.history.at(-1)!, preview, true);
-    return { steps: steps - (target - this.step), step: this.step, stopped: this.step < target, seconds: (Date.now() - started) / 1000 };
   }
 
   /** G(preview noise) in inference mode: [previewCount, ...dataShape]. */
