@@ -1,8 +1,9 @@
 /**
  * The GAN trainer (chapter 03 builds it up; chapters 04-06 use it): alternating updates with k
  * discriminator steps per generator step, a choice of losses and optimizers, a fixed noise batch for
- * progress images, callbacks every N steps, live progress, a history as a polars DataFrame,
- * NaN/Inf detection that keeps the last good weights, and atomic checkpoints with resume.
+ * progress images, a history as a polars DataFrame, NaN/Inf detection that keeps the last good
+ * weights, every core in every step (threads.ts), and checkpoints with resume (trainer-checkpoint.ts).
+ * The loop itself, with live progress, callbacks and Ctrl-C, is training-loop.ts's.
  *
  * A "step" is one generator update (preceded by `dSteps` discriminator updates). Seeded runs repeat:
  * real batches come from a seeded shuffle per epoch, and the noise of step s from seeds derived from
@@ -48,8 +49,6 @@ export interface TrainRunOptions {
   /** The preview shown in the live display; default: a grid of the fixed-noise images (image data only). */
   preview?: (trainer: GanTrainer) => Uint8Array | undefined;
 }
-
-
 
 /** Trains a GAN; see the module comment. Construct, then `await trainer.train(steps)`. */
 export class GanTrainer {
