@@ -3,7 +3,8 @@
 import { before, test } from "node:test";
 import * as assert from "node:assert/strict";
 import { ready, tf } from "../lib/src/index";
-import { buildPatchDiscriminator, buildUnet, completionReport, digitCompletion, hideLowerRows, HIDDEN, Pix2PixTrainer, pix2pixGeneratorLoss, sharpness, type Pix2Pix } from "../lib/src/pix2pix";
+import { buildPatchDiscriminator, buildUnet, completionReport, digitCompletion, hideLowerRows, HIDDEN, pix2pixGeneratorLoss, sharpness, type Pix2Pix } from "../lib/src/pix2pix";
+import { Pix2PixTrainer } from "../lib/src/pix2pix-trainer";
 import type { Evaluator } from "../lib/src/evaluator";
 
 before(() => ready());

@@ -27,6 +27,7 @@ export * from "./metrics";
 export * from "./models";
 export * from "./nn";
 export * from "./pix2pix";
+export * from "./pix2pix-trainer";
 export * from "./progress";
 export * from "./quality";
 export * from "./recipes";
