@@ -49,6 +49,28 @@ for (const file of notebooks) {
   });
 }
 
+test("every notebook's code cells are formatted (npm run format:notebooks), so lines stay near 100 characters", () => {
+  const r = spawnSync(process.execPath, [path.join(REPO, "scripts", "format-notebooks.mjs"), "--check"], { encoding: "utf8" });
+  assert.equal(r.status, 0, `run npm run format:notebooks:\n${r.stdout}${r.stderr}`);
+});
+
+test("the notebook formatter changes a long line and leaves a chapter's library region as the library writes it", async () => {
+  const { formatNotebook } = (await import(path.join(REPO, "scripts", "format-notebooks.mjs"))) as {
+    formatNotebook: (file: string, o?: { write?: boolean }) => Promise<number[]>;
+  };
+  const region = fs.readFileSync(path.join(REPO, "lib", "src", "gan.ts"), "utf8").match(/^\/\/ #region chapter 03: [^\n]*\n([\s\S]*?)\n\/\/ #endregion$/m)![1].replace(/^export /gm, "");
+  const long = `const x = [${Array.from({ length: 40 }, (_, i) => i).join(", ")}];`;
+  const file = path.join(tempDir(), "nb.ipynb");
+  const cells = [long, region].map((source) => ({ cell_type: "code", metadata: {}, source: [source], outputs: [], execution_count: null }));
+  fs.writeFileSync(file, JSON.stringify({ cells, metadata: {}, nbformat: 4, nbformat_minor: 5 }));
+  assert.deepEqual(await formatNotebook(file), [0]);
+  const written = load2(file).cells.map(text);
+  assert.ok(written[0].split("\n").length > 1 && written[0].split("\n").every((l: string) => l.length <= 100), written[0]);
+  assert.equal(written[1], region);
+  assert.deepEqual(await formatNotebook(file), [], "formatting twice changes nothing");
+});
+const load2 = (file: string) => JSON.parse(fs.readFileSync(file, "utf8")) as { cells: Cell[] };
+
 const python = ["/usr/bin/python3", "python3"].find(
   (py) => spawnSync(py, ["-c", "import nbclient, jupyter_client"], { stdio: "ignore" }).status === 0,
 );
