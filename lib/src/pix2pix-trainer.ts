@@ -10,7 +10,7 @@ import { pix2pixDiscriminatorLoss, pix2pixGeneratorLoss, type Pix2Pix, type Pix2
 import { disposeOwnedPool, disposeWithOwner, ReplicaPool } from "./replicas";
 import { chooseThreads, splitBatch } from "./threads";
 import { batchIndices } from "./random";
-import { runTrainingLoop, type LoopTrainer, type TrainResult } from "./training-loop";
+import { runTrainingLoop, type TrainResult } from "./training-loop";
 import { makeOptimizer } from "./trainer-options";
 
 /** One step's losses: D's, G's adversarial term (0 without D) and G's L1 to the target. */
@@ -62,6 +62,11 @@ export class Pix2PixTrainer {
     this.shares = this.parts.map(([a, b]) => (b - a) / this.options.batchSize);
     this.gOptimizer = makeOptimizer(this.options.optimizer);
     if (model.discriminator) this.dOptimizer = makeOptimizer(this.options.optimizer);
+  }
+
+  /** True once `stop()` has been asked for during the current `train` call. */
+  get stopping(): boolean {
+    return this.stopRequested;
   }
 
   /** Asks a running `train` to stop after the current step. */
@@ -143,23 +148,14 @@ export class Pix2PixTrainer {
   async train(steps: number, run: { title?: string; every?: number; onStep?: (t: Pix2PixTrainer) => void | Promise<void>; progress?: "none" } = {}): Promise<TrainResult> {
     this.stopRequested = false;
     this.pool?.invalidate(); // the weights may have been set since the last call
-    const self = this;
-    const loop: LoopTrainer<Pix2PixRow> = {
-      get step() {
-        return self.step;
-      },
-      threads: this.threads,
+    const onStep = run.onStep;
+    return runTrainingLoop(this, steps, {
+      ...run,
       takeStep: async () => {
         const row = await this.oneStep();
         if (![row.dLoss, row.gAdversarial, row.l1].every(Number.isFinite)) throw new Error(`Training stopped at step ${row.step}: a loss is not finite (D ${row.dLoss}, adversarial ${row.gAdversarial}, L1 ${row.l1}). Try a smaller learning rate.`);
         return row;
       },
-      stopRequested: () => this.stopRequested,
-      stop: () => this.stop(),
-    };
-    const onStep = run.onStep;
-    return runTrainingLoop(loop, steps, {
-      ...run,
       preview: () => this.previewPng(),
       // The bar's two curves: D's loss, and G's whole loss (adversarial + λ L1).
       point: (row) => ({ step: row.step, dLoss: row.dLoss, gLoss: row.gAdversarial + this.options.l1Weight * row.l1 }),

@@ -107,7 +107,7 @@ export function dcganLong(seed = 0, steps = 12_000, image: { size?: DcganSize; c
 /**
  * A stronger DCGAN for the long run: {@link dcganLong}'s schedule (averaged G, both rates a tenth for
  * the last fifth) with both networks twice as wide (G's 7x7 layer 128 feature maps, D's 64 and 128:
- * about 3.5x the course model's multiply-adds) and Adam at 5e-4. The course model's score levels off
+ * 3.8x the course model's multiply-adds per sample, by forwardFlops) and Adam at 5e-4. The course model's score levels off
  * at 6.8-7.0 however long it trains (README: 12,000 steps here, 5,000 in PyTorch), which points at its
  * capacity; the faster rate because at 1e-3 the course model got there three times sooner (PyTorch).
  */

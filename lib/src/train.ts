@@ -18,7 +18,7 @@ import { ParallelUpdates } from "./parallel-updates";
 import { disposeOwnedPool, disposeWithOwner, ReplicaPool } from "./replicas";
 import { chooseThreads, splitBatch } from "./threads";
 import { batchIndices, makeRandom } from "./random";
-import { runTrainingLoop, type LoopTrainer, type TrainResult } from "./training-loop";
+import { runTrainingLoop, type TrainResult } from "./training-loop";
 import { cloneModel, moveAverage, nonFiniteModel, restoreWeights, snapshotWeights } from "./weights";
 import { readTrainerCheckpoint, writeTrainerCheckpoint } from "./trainer-checkpoint";
 import { dropFactor, makeOptimizer, resolveTrainerOptions, setLearningRate, type ResolvedTrainerOptions, type TrainerOptions } from "./trainer-options";
@@ -153,6 +153,11 @@ export class GanTrainer {
     return [this.gan.generator, this.gan.discriminator];
   }
 
+  /** True once `stop()` has been asked for during the current `train` call. */
+  get stopping(): boolean {
+    return this.stopRequested;
+  }
+
   /** Asks a running `train` to stop after the current step (also what an interrupt does). */
   stop(): void {
     this.stopRequested = true;
@@ -251,22 +256,13 @@ export class GanTrainer {
     this.stopRequested = false;
     const started = Date.now();
     this.parallel?.pool.invalidate(); // the notebook may have set weights since the last call
-    const self = this;
-    const loop: LoopTrainer<HistoryRow> = {
-      get step() {
-        return self.step;
-      },
-      threads: this.threads,
-      takeStep: async () => {
-        await this.startReplicas(); // the first call starts the worker threads
-        return this.guardedStep(started);
-      },
-      stopRequested: () => this.stopRequested,
-      stop: () => this.stop(),
-    };
     const onStep = run.onStep;
     try {
-      return await runTrainingLoop(loop, steps, {
+      return await runTrainingLoop(this, steps, {
+        takeStep: async () => {
+          await this.startReplicas(); // the first call starts the worker threads
+          return this.guardedStep(started);
+        },
         progress: run.progress,
         title: run.title,
         every: run.every,

@@ -20,19 +20,19 @@ export interface TrainResult {
 }
 
 /** A trainer as the loop sees it. */
-export interface LoopTrainer<Row> {
-  /** Steps done so far; {@link runTrainingLoop} reads it, `takeStep` advances it. */
+export interface LoopTrainer {
+  /** Steps done so far; the loop's `takeStep` advances it. */
   readonly step: number;
   /** Threads per step, shown in the progress title when more than one. */
   readonly threads: number;
-  /** Takes one step and returns its row (after advancing `step`); throws to end the run. */
-  takeStep(): Promise<Row>;
-  /** True once `stop()` has been asked for since the loop began. */
-  stopRequested(): boolean;
+  /** True once `stop()` has been asked for during this call of `train`. */
+  readonly stopping: boolean;
   stop(): void;
 }
 
 export interface LoopOptions<Row> {
+  /** Takes one step and returns its row (after advancing the trainer's `step`); throws to end the run. */
+  takeStep: () => Promise<Row>;
   /** Live progress: "auto" (a live display in a kernel, text lines elsewhere) or "none". */
   progress?: "auto" | "none";
   title?: string;
@@ -47,7 +47,7 @@ export interface LoopOptions<Row> {
 }
 
 /** Runs `steps` more steps of `trainer`; resolves when done or stopped, rejects when a step throws. */
-export async function runTrainingLoop<Row>(trainer: LoopTrainer<Row>, steps: number, o: LoopOptions<Row>): Promise<TrainResult> {
+export async function runTrainingLoop<Row>(trainer: LoopTrainer, steps: number, o: LoopOptions<Row>): Promise<TrainResult> {
   if (!Number.isInteger(steps) || steps <= 0) throw new Error(`steps must be a positive integer; got ${steps}`);
   const started = Date.now();
   const target = trainer.step + steps;
@@ -58,8 +58,8 @@ export async function runTrainingLoop<Row>(trainer: LoopTrainer<Row>, steps: num
   let last: Row | undefined;
   try {
     await listenForInterrupts(onSigint);
-    while (trainer.step < target && !trainer.stopRequested()) {
-      last = await trainer.takeStep();
+    while (trainer.step < target && !trainer.stopping) {
+      last = await o.takeStep();
       progress?.update(o.point(last), o.preview, trainer.step === target);
       if (o.onStep && trainer.step % every === 0) await o.onStep(last);
       // Yield to the event loop so an interrupt (SIGINT) or a stop() from a callback is seen.
