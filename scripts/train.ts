@@ -244,7 +244,7 @@ async function main(): Promise<void> {
   const saveAll = async () => {
     await trainer.save(checkpointDir);
     const png = path.join(out, `samples-step-${String(trainer.step).padStart(6, "0")}.png`);
-    if (data.rank === 4) fs.writeFileSync(png, trainer.previewPng()!);
+    if (data.rank === 4) fs.writeFileSync(png, gb.previewPng(trainer)!);
     else fs.writeFileSync(png, gb.encodePng(gb.rasterize2d(gb.snapshot2d(trainer.samplingGan, data as GB.tf.Tensor2D, trainer.step, { noise: trainer.previewNoise }), 320)));
     fs.writeFileSync(path.join(out, "history.csv"), trainer.historyFrame().writeCSV().toString());
     measure();

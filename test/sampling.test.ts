@@ -8,6 +8,7 @@ import { appendMinibatchStd, packSamples, type Gan } from "../lib/src/gan";
 import { buildConditionalGenerator, buildMlpDiscriminator, buildMlpGenerator } from "../lib/src/models";
 import { cloneModel } from "../lib/src/weights";
 import { GanTrainer } from "../lib/src/train";
+import { previewPng, previewRaster, previewSamples } from "../lib/src/sampling";
 import { discriminatorScore, rejectionSample, trainCritic } from "../lib/src/rejection";
 import { ring8, sampleMixture } from "../lib/src/toy";
 import { tempDir } from "./helpers";
@@ -62,10 +63,13 @@ test("the averaged generator follows a = d*a + (1-d)*w with the warm-up decay, c
   assert.ok(a.weights.some((w) => !w.trainable), "the generator has batch-norm statistics");
   assert.notDeepEqual(weightsOf(a), weightsOf(g), "the average lags G");
   assert.deepEqual(weightsOf(g), weightsOf(plain.gan.generator), "averaging does not change training");
-  const sample = averaged.previewSamples();
+  const sample = previewSamples(averaged);
   const expectSample = a.predict(averaged.previewNoise) as tf.Tensor;
   assert.deepEqual(Array.from(sample.dataSync()), Array.from(expectSample.dataSync()), "progress images come from the average");
   tf.dispose([sample, expectSample]);
+  // Toy points make no image: no PNG for the live display, and a clear error for a raster.
+  assert.equal(previewPng(averaged), undefined);
+  assert.throws(() => previewRaster(averaged, { count: 4 }), /previewRaster needs an image GAN \(samples \[N, H, W, C\]\); its samples have shape \[4,2\]/);
   const before = tf.memory().numTensors;
   await averaged.train(5, { progress: "none" });
   assert.equal(tf.memory().numTensors, before, "no tensor leaks");

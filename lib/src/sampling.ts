@@ -1,10 +1,12 @@
 /**
  * Drawing from a trained GAN and walking its latent space: seeded noise, samples of an unconditional
- * GAN (its averaged generator when a trainer keeps one), per-class samples and grids of a conditional
- * one (chapter 06), interpolation and attribute directions between noise vectors (chapter 04).
+ * GAN (its averaged generator when a trainer keeps one), a trainer's previews (the same noise at every
+ * step), per-class samples and grids of a conditional one (chapter 06), interpolation and attribute
+ * directions between noise vectors (chapter 04).
  */
 import * as tf from "@tensorflow/tfjs";
 import { generate, type Gan } from "./gan";
+import { encodePng, imageGridRaster, type GridOptions, type Raster } from "./images";
 
 /** A batch of noise z ~ N(0, 1): [n, latentDim]; seeded when `seed` is given. */
 export function sampleNoise(n: number, latentDim: number, seed?: number): tf.Tensor2D {
@@ -78,4 +80,40 @@ export function sampleByClass(gan: Gan, n: number, seed?: number): { samples: tf
   const requested = Int32Array.from({ length: n }, (_, i) => i % gan.classes!);
   const samples = tf.tidy(() => generate(gan, sampleNoise(n, gan.latentDim, seed), tf.oneHot(tf.tensor1d(requested, "int32"), gan.classes!).toFloat(), false));
   return { samples, requested };
+}
+
+/** What the previews need of a trainer (`GanTrainer`): the GAN to sample and its preview noise. */
+export interface Previewed {
+  samplingGan: Gan;
+  /** [previewCount, latentDim], the same at every step. */
+  previewNoise: tf.Tensor2D;
+  /** One-hot labels of the preview noise, for a conditional GAN. */
+  previewLabels?: tf.Tensor2D;
+}
+
+/** The trainer's G(preview noise) in inference mode: [previewCount, ...dataShape]. */
+export function previewSamples(trainer: Previewed): tf.Tensor {
+  return tf.tidy(() => generate(trainer.samplingGan, trainer.previewNoise, trainer.previewLabels, false));
+}
+
+/**
+ * The first `count` preview samples (default all) as an image-grid raster, e.g. one frame of an
+ * animation over training (`encodeGif(frames)`). Image GANs only.
+ */
+export function previewRaster(trainer: Previewed, options: GridOptions & { count?: number } = {}): Raster {
+  const noise = trainer.previewNoise;
+  const count = Math.min(options.count ?? noise.shape[0], noise.shape[0]);
+  const samples = tf.tidy(() => generate(trainer.samplingGan, noise.slice(0, count), trainer.previewLabels?.slice(0, count), false));
+  try {
+    if (samples.rank !== 4) throw new Error(`previewRaster needs an image GAN (samples [N, H, W, C]); its samples have shape [${samples.shape}]`);
+    return imageGridRaster(samples as tf.Tensor4D, { cols: Math.ceil(Math.sqrt(count)), ...options });
+  } finally {
+    samples.dispose();
+  }
+}
+
+/** The preview samples as a PNG grid for an image GAN; undefined for other data (toy points). */
+export function previewPng(trainer: Previewed): Uint8Array | undefined {
+  const rank = trainer.samplingGan.generator.outputs[0].shape.length;
+  return rank === 4 ? encodePng(previewRaster(trainer, { scale: 1 })) : undefined;
 }

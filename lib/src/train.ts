@@ -12,8 +12,7 @@
 import * as tf from "@tensorflow/tfjs";
 import pl from "nodejs-polars";
 import { discriminatorStep, generate, generatorStep, type Gan } from "./gan";
-import { sampleNoise } from "./sampling";
-import { encodePng, imageGridRaster, type GridOptions, type Raster } from "./images";
+import { previewPng, sampleNoise } from "./sampling";
 import { ParallelUpdates } from "./parallel-updates";
 import { disposeOwnedPool, disposeWithOwner, ReplicaPool } from "./replicas";
 import { chooseThreads, splitBatch } from "./threads";
@@ -266,7 +265,7 @@ export class GanTrainer {
         progress: run.progress,
         title: run.title,
         every: run.every,
-        preview: () => (run.preview ? run.preview(this) : this.previewPng()),
+        preview: () => (run.preview ? run.preview(this) : previewPng(this)),
         point: (row) => row,
         onStep: onStep && (async (row) => {
           await onStep(this, row);
@@ -275,31 +274,6 @@ export class GanTrainer {
       });
     } finally {
       this.secondsBefore = this.history.at(-1)?.seconds ?? this.secondsBefore;
-    }
-  }
-
-  /** G(preview noise) in inference mode: [previewCount, ...dataShape]. */
-  previewSamples(): tf.Tensor {
-    return tf.tidy(() => generate(this.samplingGan, this.previewNoise, this.previewLabels, false));
-  }
-
-  /** The fixed-noise samples as a PNG grid, when the data are images ([N, H, W, C]). */
-  previewPng(): Uint8Array | undefined {
-    return this.data.rank === 4 ? encodePng(this.previewRaster({ scale: 1 })) : undefined;
-  }
-
-  /**
-   * The first `count` fixed-noise samples (default all) as an image-grid raster, e.g. one frame
-   * of an animation over training (`encodeGif(frames)`). Image data only.
-   */
-  previewRaster(options: GridOptions & { count?: number } = {}): Raster {
-    if (this.data.rank !== 4) throw new Error(`previewRaster needs image data [N, H, W, C]; the data have shape [${this.data.shape}]`);
-    const count = Math.min(options.count ?? this.previewNoise.shape[0], this.previewNoise.shape[0]);
-    const samples = tf.tidy(() => generate(this.samplingGan, this.previewNoise.slice(0, count), this.previewLabels?.slice(0, count), false) as tf.Tensor4D);
-    try {
-      return imageGridRaster(samples, { cols: Math.ceil(Math.sqrt(count)), ...options });
-    } finally {
-      samples.dispose();
     }
   }
 
