@@ -48,7 +48,7 @@ export function snapshotWeights(models: tf.LayersModel[]): tf.Tensor[] {
 export function restoreWeights(models: tf.LayersModel[], weights: tf.Tensor[]): void {
   let start = 0;
   for (const m of models) {
-    const n = m.getWeights().length;
+    const n = m.weights.length;
     m.setWeights(weights.slice(start, start + n));
     start += n;
   }
