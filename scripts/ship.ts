@@ -109,6 +109,7 @@ async function main(): Promise<void> {
     machine: first.machine,
     node: first.node,
     backend: first.backend,
+    threads: first.threads ?? 1,
     commits: [...new Set(runs.map((r) => r.commit))],
     latentDim: state.latentDim,
     ...(state.classes ? { classes: state.classes } : {}),

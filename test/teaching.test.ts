@@ -122,6 +122,18 @@ test("every builder outputs the shape it promises", async () => {
   assert.deepEqual(gb.buildConditionalDiscriminator({ width: 8, classes: 3, size: 32, channels: 3 }).inputs.map((i) => i.shape), [[null, 32, 32, 3], [null, 3]]);
   assert.throws(() => gb.buildDcganGenerator({ size: 48 as 32 }), /buildDcganGenerator: size must be one of 28, 32, 64; got 48/);
   assert.throws(() => gb.buildDcganDiscriminator({ size: 16 as 32 }), /buildDcganDiscriminator: size must be one of 28, 32, 64/);
+  // refine adds one 3x3 stride-1 conv per scale but the output's: same shapes, the default unchanged.
+  for (const size of [28, 64] as const) {
+    const [plainG, deepG] = [false, true].map((refine) => gb.buildDcganGenerator({ latentDim: 16, width: 8, size, refine }));
+    const [plainD, deepD] = [false, true].map((refine) => gb.buildDcganDiscriminator({ width: 8, size, refine }));
+    assert.deepEqual(shape(deepG), shape(plainG));
+    assert.deepEqual(shape(deepD), shape(plainD));
+    const convs = (m: tf.LayersModel) => m.layers.filter((l) => l.getClassName() === "Conv2D").length;
+    const scales = size === 28 ? 2 : 4; // G: 7, 14 (or 4 to 32); D: one per stride-2 conv
+    assert.equal(convs(deepG) - convs(plainG), scales, `G ${size}`);
+    assert.equal(convs(deepD) - convs(plainD), scales, `D ${size}`);
+    assert.deepEqual(gb.buildDcganGenerator({ latentDim: 16, width: 8, size }).getWeights().map((w) => w.shape), plainG.getWeights().map((w) => w.shape));
+  }
   // And a batch through the DCGAN generator has that shape, in tanh's range.
   const g = gb.buildDcganGenerator({ latentDim: 16, width: 8 });
   const out = tf.tidy(() => g.predict(gb.sampleNoise(3, 16, 1)) as tf.Tensor);

@@ -14,13 +14,13 @@ import { evaluateImages } from "../lib/src/metrics";
 import { measureImageQuality, measureToyQuality, type QualityPoint } from "../lib/src/quality";
 import { isToyMixtureName, toyMixture } from "../lib/src/toy";
 import {
-  loadTrainedGan, meetsTarget, readTrainedManifest, sha256File, shippedGanNames, targetValue, trainedDir,
+  describeTraining, loadTrainedGan, meetsTarget, readTrainedManifest, sha256File, shippedGanNames, targetValue, trainedDir,
   TRAINED_GANS, TRAINED_TARGETS, type TrainedGanName,
 } from "../lib/src/trained";
 import { REPO, tempDir } from "./helpers";
 
 /** The generators this version ships; removing one (or forgetting to commit it) fails here. */
-const SHIPPED: TrainedGanName[] = ["mlp-mnist", "dcgan-mnist", "dcgan-fashion", "acgan-mnist", "acgan-fashion", "ring"];
+const SHIPPED: TrainedGanName[] = ["mlp-mnist", "dcgan-mnist", "dcgan-fashion", "acgan-mnist", "acgan-fashion", "ring", "grid"];
 const SAMPLES = 2000;
 
 before(async () => {
@@ -126,10 +126,27 @@ test("a missing, truncated or changed weights file is an error naming it and how
   }
 });
 
+test("describeTraining names the threads a run trained on (one when the manifest predates threads)", () => {
+  const grid = readTrainedManifest("grid");
+  assert.match(describeTraining({ ...grid, threads: 2 }), /training minutes on 2 threads of a 2-core AMD EPYC/);
+  const { threads: _, ...old } = grid;
+  assert.match(describeTraining(old), new RegExp(`on one thread of a ${grid.machine.cores}-core`));
+});
+
 test("an unknown or unshipped name lists the known and shipped ones", async () => {
   await assert.rejects(loadTrainedGan("stylegan"), /Unknown trained GAN "stylegan"\. Known: mlp-mnist, dcgan-mnist, dcgan-fashion, acgan-mnist, acgan-fashion, ring, grid \(shipped in this checkout: /);
-  const unshipped = (Object.keys(TRAINED_GANS) as TrainedGanName[]).find((n) => !SHIPPED.includes(n))!;
-  await assert.rejects(loadTrainedGan(unshipped), new RegExp(`"${unshipped}" is not shipped in this checkout .*shipped: ${SHIPPED.join(", ")}`));
+  // Every name ships now: a checkout with the ring's folder gone stands in for an unshipped one.
+  const dir = tempDir();
+  for (const name of SHIPPED) if (name !== "ring") fs.cpSync(path.join(trainedDir(), name), path.join(dir, name), { recursive: true });
+  const saved = process.env.GANBOOK_TRAINED_DIR;
+  process.env.GANBOOK_TRAINED_DIR = dir;
+  try {
+    const others = SHIPPED.filter((n) => n !== "ring").join(", ");
+    await assert.rejects(loadTrainedGan("ring"), new RegExp(`"ring" is not shipped in this checkout .*shipped: ${others}\\)`));
+  } finally {
+    if (saved === undefined) delete process.env.GANBOOK_TRAINED_DIR;
+    else process.env.GANBOOK_TRAINED_DIR = saved;
+  }
 });
 
 const sample = (...args: string[]) =>

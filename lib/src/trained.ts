@@ -56,6 +56,8 @@ export interface TrainedManifest {
   machine: TrainingRun["machine"];
   node: string;
   backend: string;
+  /** Threads per training step; absent in manifests from runs made before there were threads (1). */
+  threads?: number;
   /** The commit each command ran at. */
   commits: string[];
   latentDim: number;
@@ -233,10 +235,11 @@ export function meetsTarget(target: TrainedTarget, point: QualityPoint, real?: {
 export function describeTraining(manifest: TrainedManifest): string {
   const commands = manifest.commands.map((c) => `\`${c}\``).join(", then ");
   const minutes = (manifest.trainingSeconds / 60).toFixed(0);
+  const threads = (manifest.threads ?? 1) === 1 ? "one thread" : `${manifest.threads} threads`;
   const commits = manifest.commits.map((c) => c.slice(0, 10) + (c.endsWith("-dirty") ? " (with uncommitted changes)" : "")).join(", ");
   return (
     `**${manifest.name}** (${manifest.about}): ${commands} — ${manifest.steps.toLocaleString("en-US")} steps, ` +
-    `${minutes} training minutes on ${manifest.machine.cores} cores of ${manifest.machine.cpu} (${manifest.backend} backend, Node ${manifest.node}), ` +
+    `${minutes} training minutes on ${threads} of a ${manifest.machine.cores}-core ${manifest.machine.cpu} (${manifest.backend} backend, Node ${manifest.node}), ` +
     `at commit ${commits}; sampled from the ${manifest.generator === "averaged" ? "moving average of G's weights" : "generator itself"}.`
   );
 }
