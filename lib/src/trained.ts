@@ -219,12 +219,14 @@ export function targetValue(target: TrainedTarget, point: QualityPoint, real?: {
  * Whether `point` meets `target`. `samples` sets the sampling tolerance: a share measured on n
  * samples may miss its true value by ~3 standard errors (3·sqrt(p(1-p)/n) at the threshold p, about
  * 2.7 points at p = 0.8 and n = 2,000); counts (modes, classes present) get none. Pass Infinity
- * for the exact check used when shipping.
+ * for the exact check used when shipping. `doubt: "miss"` gives the tolerance to a miss instead: a
+ * value within it of the threshold counts as missed (a recorded miss near the line, re-measured).
  */
-export function meetsTarget(target: TrainedTarget, point: QualityPoint, real?: { classifierScore: number }, samples = Infinity): boolean {
+export function meetsTarget(target: TrainedTarget, point: QualityPoint, real?: { classifierScore: number }, samples = Infinity, doubt: "meet" | "miss" = "meet"): boolean {
   const value = targetValue(target, point, real);
   const counted = target.metric === "modes" || target.metric === "classesPresent";
-  const slack = (p: number) => (counted || !Number.isFinite(samples) ? 0 : target.metric === "scoreOfReal" ? 0.03 : 3 * Math.sqrt((p * (1 - p)) / samples));
+  const tolerance = (p: number) => (counted || !Number.isFinite(samples) ? 0 : target.metric === "scoreOfReal" ? 0.03 : 3 * Math.sqrt((p * (1 - p)) / samples));
+  const slack = (p: number) => (doubt === "meet" ? tolerance(p) : -tolerance(p));
   const [lo, hi] = Array.isArray(value) ? value : [value, value];
   if (target.min !== undefined && lo < target.min - slack(target.min)) return false;
   if (target.max !== undefined && hi > target.max + slack(target.max)) return false;
