@@ -148,10 +148,10 @@ function longDcgan(seed: number, steps: number, shape: { width: number; refine?:
  * Chapter 06's two designs share this: the conditional generator (one-hot label joined to z), the
  * given discriminator, and {@link dcgan}'s width, batch and optimizer.
  */
-function conditionalRecipe(seed: number, steps: number, discriminator: tf.LayersModel): Recipe {
+function conditionalRecipe(seed: number, steps: number, discriminator: tf.LayersModel, refine = false): Recipe {
   const latentDim = 64;
   return {
-    gan: { generator: buildConditionalGenerator({ latentDim, width: 64, seed: seed + 1 }), discriminator, latentDim, classes: 10 },
+    gan: { generator: buildConditionalGenerator({ latentDim, width: 64, refine, seed: seed + 1 }), discriminator, latentDim, classes: 10 },
     options: { batchSize: 64, seed, dOptimizer: DCGAN_ADAM, gOptimizer: DCGAN_ADAM },
     steps,
   };
@@ -179,6 +179,22 @@ export function acgan(seed = 0, steps = 320): Recipe {
     ...recipe,
     gan: { ...recipe.gan, auxiliaryClassifier: true },
     options: { ...recipe.options, learningRateDrops: [{ step: Math.round((steps * 5) / 8), factor: 0.1 }] },
+  };
+}
+
+/**
+ * A deeper ACGAN for the long run: {@link acgan} with a 3x3 stride-1 convolution after every
+ * resolution change in both networks (`refine`, as {@link dcganDeep}) and samples from a moving
+ * average of G's weights (decay 0.999). `learningRate` is both players' Adam rate (beta1 0.5),
+ * a tenth of it after 5/8 of the steps as in {@link acgan}.
+ */
+export function acganDeep(seed = 0, steps = 3_000, learningRate = 2e-4): Recipe {
+  const recipe = conditionalRecipe(seed, steps, buildAcganDiscriminator({ width: 64, refine: true, seed: seed + 2 }), true);
+  const adam = { learningRate, beta1: 0.5 };
+  return {
+    ...recipe,
+    gan: { ...recipe.gan, auxiliaryClassifier: true },
+    options: { ...recipe.options, dOptimizer: adam, gOptimizer: adam, generatorAverage: 0.999, learningRateDrops: [{ step: Math.round((steps * 5) / 8), factor: 0.1 }] },
   };
 }
 
