@@ -96,19 +96,29 @@ for (const name of SHIPPED) {
   });
 }
 
-/** A copy of the first shipped generator in a temporary GANBOOK_TRAINED_DIR, to damage. */
-function copyShipped(): { dir: string; name: TrainedGanName; restore: () => void } {
+/** Runs `fn` with GANBOOK_TRAINED_DIR set to `root` (a stand-in checkout), then puts it back. */
+async function withTrainedDir(root: string, fn: () => Promise<void>): Promise<void> {
+  const before = process.env.GANBOOK_TRAINED_DIR;
+  process.env.GANBOOK_TRAINED_DIR = root;
+  try {
+    await fn();
+  } finally {
+    if (before === undefined) delete process.env.GANBOOK_TRAINED_DIR;
+    else process.env.GANBOOK_TRAINED_DIR = before;
+  }
+}
+
+/** A copy of the first shipped generator in a temporary folder, to damage: its root and its folder. */
+function copyShipped(): { root: string; dir: string; name: TrainedGanName } {
   const name = SHIPPED[0];
   const root = tempDir("ganbook-trained-");
   fs.cpSync(path.join(trainedDir(), name), path.join(root, name), { recursive: true });
-  const before = process.env.GANBOOK_TRAINED_DIR;
-  process.env.GANBOOK_TRAINED_DIR = root;
-  return { dir: path.join(root, name), name, restore: () => (before === undefined ? delete process.env.GANBOOK_TRAINED_DIR : (process.env.GANBOOK_TRAINED_DIR = before)) };
+  return { root, dir: path.join(root, name), name };
 }
 
 test("a missing, truncated or changed weights file is an error naming it and how to restore it", async () => {
-  const { dir, name, restore } = copyShipped();
-  try {
+  const { root, dir, name } = copyShipped();
+  await withTrainedDir(root, async () => {
     const weights = path.join(dir, "generator", "weights.bin");
     const original = fs.readFileSync(weights);
     fs.writeFileSync(weights, original.subarray(0, 100));
@@ -121,9 +131,7 @@ test("a missing, truncated or changed weights file is an error naming it and how
     await assert.rejects(loadTrainedGan(name), /generator\/weights\.bin is missing: restore it with: git checkout/);
     fs.writeFileSync(path.join(dir, "manifest.json"), "{ not json");
     await assert.rejects(loadTrainedGan(name), /manifest\.json is not valid JSON .*restore it with: git checkout/);
-  } finally {
-    restore();
-  }
+  });
 });
 
 test("meetsTarget's sampling tolerance goes to a met target, or with doubt \"miss\" to a missed one", () => {
@@ -153,15 +161,10 @@ test("an unknown or unshipped name lists the known and shipped ones", async () =
     fs.mkdirSync(path.join(dir, name));
     fs.copyFileSync(path.join(trainedDir(), name, "manifest.json"), path.join(dir, name, "manifest.json"));
   }
-  const saved = process.env.GANBOOK_TRAINED_DIR;
-  process.env.GANBOOK_TRAINED_DIR = dir;
-  try {
+  await withTrainedDir(dir, async () => {
     const others = SHIPPED.filter((n) => n !== "ring").join(", ");
     await assert.rejects(loadTrainedGan("ring"), new RegExp(`"ring" is not shipped in this checkout .*shipped: ${others}\\)`));
-  } finally {
-    if (saved === undefined) delete process.env.GANBOOK_TRAINED_DIR;
-    else process.env.GANBOOK_TRAINED_DIR = saved;
-  }
+  });
 });
 
 const sample = (...args: string[]) =>
