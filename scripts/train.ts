@@ -20,15 +20,16 @@ interface Model {
   folder?: boolean;
 }
 
-/** Chapter 05's fix `method` on the ring (or the grid), in its quality setting. */
-const ringFix = (method: GB.CollapseMethod, about: string, mixture: GB.ToyMixtureName = "ring"): Model => ({
+/** Chapter 05's fix `method` on the ring (or the grid), in its quality setting (changed by `change`). */
+const ringFix = (method: GB.CollapseMethod, about: string, mixture: GB.ToyMixtureName = "ring", change: Partial<GB.CollapseSetting> = {}): Model => ({
   about: `chapter 05, quality setting: ${mixture} GAN with ${about}`,
   data: mixture,
-  recipe: (gb, seed, steps) => gb.collapseRecipe({ mixture, method, seed, steps, setting: gb.QUALITY_SETTING }),
+  recipe: (gb, seed, steps) => gb.collapseRecipe({ mixture, method, seed, steps, setting: { ...gb.QUALITY_SETTING, ...change } }),
 });
 
 const MODELS: Record<string, Model> = {
   vanilla: { about: "chapter 03: MLP GAN on MNIST", data: "mnist", recipe: (gb, seed, steps) => gb.vanillaMnist(seed, steps) },
+  "vanilla-wide": { about: "chapter 03's MLP GAN with G 256 -> 512 -> 1024 (long run)", data: "mnist", recipe: (gb, seed, steps) => gb.vanillaMnistWide(seed, steps) },
   dcgan: { about: "chapter 04: DCGAN on MNIST (or --data DIR: your own images)", data: "mnist", recipe: (gb, seed, steps, image) => gb.dcgan(seed, steps, image), folder: true },
   "dcgan-fashion": { about: "chapter 04: DCGAN on Fashion-MNIST", data: "fashion-mnist", recipe: (gb, seed, steps) => gb.dcgan(seed, steps) },
   "dcgan-long": { about: "chapter 04's DCGAN, long run (averaged G, late drop)", data: "mnist", recipe: (gb, seed, steps, image) => gb.dcganLong(seed, steps, image), folder: true },
@@ -43,6 +44,7 @@ const MODELS: Record<string, Model> = {
   "acgan-fashion": { about: "chapter 06: ACGAN on Fashion-MNIST", data: "fashion-mnist", recipe: (gb, seed, steps) => gb.acgan(seed, steps) },
   ring: { about: "chapter 03: MLP GAN on the ring of 8 Gaussians", data: "ring", recipe: (gb, seed) => gb.vanillaRing(seed) },
   "ring-pacgan": ringFix("pacgan", "PacGAN (2 packed samples)"),
+  "ring-pacgan-avg": ringFix("pacgan", "PacGAN (2 packed samples), sampled from G's moving average (decay 0.999)", "ring", { generatorAverage: 0.999 }),
   "ring-minibatch-std": ringFix("minibatch-std", "a minibatch standard deviation feature"),
   "ring-unrolled": ringFix("unrolled", "5 unrolled discriminator steps"),
   "ring-wgan-gp": ringFix("wgan-gp", "the WGAN-GP loss"),

@@ -55,18 +55,28 @@ export function vanillaRing(seed = 0): Recipe {
  * average of G's weights (decay 0.999): 49.4% read with p > 0.9 after 1,400 steps against 44.9% from
  * G itself (seed 0, 2,000 samples).
  */
-export function vanillaMnist(seed = 0, steps = 1400): Recipe {
+export function vanillaMnist(seed = 0, steps = 1400, generatorHidden = [256, 512]): Recipe {
   const latentDim = 64;
   const adam = { learningRate: 1e-3, beta1: 0.5 };
   return {
     gan: {
-      generator: buildMlpGenerator({ latentDim, dataShape: [28, 28, 1], hidden: [256, 512], outputActivation: "tanh", batchNorm: true, seed: seed + 1 }),
+      generator: buildMlpGenerator({ latentDim, dataShape: [28, 28, 1], hidden: generatorHidden, outputActivation: "tanh", batchNorm: true, seed: seed + 1 }),
       discriminator: buildMlpDiscriminator({ dataShape: [28, 28, 1], hidden: [512, 256], seed: seed + 2 }),
       latentDim,
     },
     options: { batchSize: 64, seed, dOptimizer: adam, gOptimizer: adam, learningRateDrops: [{ step: Math.round(steps * 0.8), factor: 0.1 }], generatorAverage: 0.999 },
     steps,
   };
+}
+
+/**
+ * A wider MLP GAN for the long run: {@link vanillaMnist}'s D, optimizer, averaged G and late drop,
+ * with G's hidden layers 256 -> 512 -> 1024 (batch norm) instead of 256 -> 512, as in common
+ * PyTorch MLP GANs: about 2.7x G's multiply-adds per sample. The course's MLP GAN levels off at
+ * 77.5-78.4% read with p > 0.9 from step 5,600 to 10,000 (seed 0): more minutes alone do not reach 80%.
+ */
+export function vanillaMnistWide(seed = 0, steps = 10_000): Recipe {
+  return vanillaMnist(seed, steps, [256, 512, 1024]);
 }
 
 /** The DCGAN paper's optimizer for both players: Adam 2e-4 with beta1 0.5. */
