@@ -41,6 +41,7 @@ const MODELS: Record<string, Model> = {
   acgan: { about: "chapter 06: ACGAN (auxiliary classifier) on MNIST", data: "mnist", recipe: (gb, seed, steps) => gb.acgan(seed, steps) },
   "acgan-deep": { about: "chapter 06's ACGAN with a 3x3 conv after every resolution change and an averaged G (long run)", data: "mnist", recipe: (gb, seed, steps) => gb.acganDeep(seed, steps) },
   "acgan-deep-5e-4": { about: "acgan-deep with Adam 5e-4 for both players (long-run trial)", data: "mnist", recipe: (gb, seed, steps) => gb.acganDeep(seed, steps, 5e-4) },
+  "acgan-fashion-deep-5e-4": { about: "acgan-deep-5e-4 on Fashion-MNIST (long run)", data: "fashion-mnist", recipe: (gb, seed, steps) => gb.acganDeep(seed, steps, 5e-4) },
   "acgan-fashion": { about: "chapter 06: ACGAN on Fashion-MNIST", data: "fashion-mnist", recipe: (gb, seed, steps) => gb.acgan(seed, steps) },
   ring: { about: "chapter 03: MLP GAN on the ring of 8 Gaussians", data: "ring", recipe: (gb, seed) => gb.vanillaRing(seed) },
   "ring-pacgan": ringFix("pacgan", "PacGAN (2 packed samples)"),
