@@ -29,7 +29,7 @@ const ringFix = (method: GB.CollapseMethod, about: string, mixture: GB.ToyMixtur
 
 const MODELS: Record<string, Model> = {
   vanilla: { about: "chapter 03: MLP GAN on MNIST", data: "mnist", recipe: (gb, seed, steps) => gb.vanillaMnist(seed, steps) },
-  "vanilla-wide": { about: "chapter 03's MLP GAN with G 256 -> 512 -> 1024 (long run)", data: "mnist", recipe: (gb, seed, steps) => gb.vanillaMnistWide(seed, steps) },
+  "vanilla-wide": { about: "chapter 03's MLP GAN with G 256 -> 512 -> 1024 (long run): the shipped mlp-mnist", data: "mnist", recipe: (gb, seed, steps) => gb.vanillaMnistWide(seed, steps) },
   dcgan: { about: "chapter 04: DCGAN on MNIST (or --data DIR: your own images)", data: "mnist", recipe: (gb, seed, steps, image) => gb.dcgan(seed, steps, image), folder: true },
   "dcgan-fashion": { about: "chapter 04: DCGAN on Fashion-MNIST", data: "fashion-mnist", recipe: (gb, seed, steps) => gb.dcgan(seed, steps) },
   "dcgan-long": { about: "chapter 04's DCGAN, long run (averaged G, late drop)", data: "mnist", recipe: (gb, seed, steps, image) => gb.dcganLong(seed, steps, image), folder: true },
@@ -40,7 +40,7 @@ const MODELS: Record<string, Model> = {
   conditional: { about: "chapter 06: conditional DCGAN on MNIST (labels as channels)", data: "mnist", recipe: (gb, seed, steps) => gb.conditionalDcgan(seed, steps) },
   acgan: { about: "chapter 06: ACGAN (auxiliary classifier) on MNIST", data: "mnist", recipe: (gb, seed, steps) => gb.acgan(seed, steps) },
   "acgan-deep": { about: "chapter 06's ACGAN with a 3x3 conv after every resolution change and an averaged G (long run)", data: "mnist", recipe: (gb, seed, steps) => gb.acganDeep(seed, steps) },
-  "acgan-deep-5e-4": { about: "acgan-deep with Adam 5e-4 for both players (long-run trial)", data: "mnist", recipe: (gb, seed, steps) => gb.acganDeep(seed, steps, 5e-4) },
+  "acgan-deep-5e-4": { about: "acgan-deep with Adam 5e-4 for both players (long run): the shipped acgan-mnist", data: "mnist", recipe: (gb, seed, steps) => gb.acganDeep(seed, steps, 5e-4) },
   "acgan-fashion-deep-5e-4": { about: "acgan-deep-5e-4 on Fashion-MNIST (long run)", data: "fashion-mnist", recipe: (gb, seed, steps) => gb.acganDeep(seed, steps, 5e-4) },
   "acgan-fashion": { about: "chapter 06: ACGAN on Fashion-MNIST", data: "fashion-mnist", recipe: (gb, seed, steps) => gb.acgan(seed, steps) },
   ring: { about: "chapter 03: MLP GAN on the ring of 8 Gaussians", data: "ring", recipe: (gb, seed) => gb.vanillaRing(seed) },

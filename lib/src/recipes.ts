@@ -72,8 +72,10 @@ export function vanillaMnist(seed = 0, steps = 1400, generatorHidden = [256, 512
 /**
  * A wider MLP GAN for the long run: {@link vanillaMnist}'s D, optimizer, averaged G and late drop,
  * with G's hidden layers 256 -> 512 -> 1024 (batch norm) instead of 256 -> 512, as in common
- * PyTorch MLP GANs: about 2.7x G's multiply-adds per sample. The course's MLP GAN levels off at
- * 77.5-78.4% read with p > 0.9 from step 5,600 to 10,000 (seed 0): more minutes alone do not reach 80%.
+ * PyTorch MLP GANs: about 2.7x G's multiply-adds per sample; the shipped `mlp-mnist`. The course's
+ * MLP GAN levels off at 77.5-78.4% read with p > 0.9 from step 5,600 to 10,000 (seed 0); this one
+ * is about 3 points ahead at every checkpoint and ends at 81.6% (10,000 steps, 51 minutes on one
+ * thread beside other runs, 2,000 samples).
  */
 export function vanillaMnistWide(seed = 0, steps = 10_000): Recipe {
   return vanillaMnist(seed, steps, [256, 512, 1024]);
@@ -197,7 +199,9 @@ export function acgan(seed = 0, steps = 320): Recipe {
  * A deeper ACGAN for the long run: {@link acgan} with a 3x3 stride-1 convolution after every
  * resolution change in both networks (`refine`, as {@link dcganDeep}) and samples from a moving
  * average of G's weights (decay 0.999). `learningRate` is both players' Adam rate (beta1 0.5),
- * a tenth of it after 5/8 of the steps as in {@link acgan}.
+ * a tenth of it after 5/8 of the steps as in {@link acgan}. At 5e-4 (seed 0, 3,000 steps, one
+ * thread: 64 minutes), the shipped `acgan-mnist`: label accuracy 98.3% by step 1,250 and 99.7% at
+ * the end, 98.7% read with p > 0.9, with no drift; at 2e-4 it reached 80% by step 750 and was stopped.
  */
 export function acganDeep(seed = 0, steps = 3_000, learningRate = 2e-4): Recipe {
   const recipe = conditionalRecipe(seed, steps, buildAcganDiscriminator({ width: 64, refine: true, seed: seed + 2 }), true);
