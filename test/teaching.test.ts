@@ -159,3 +159,36 @@ test("sampleGan samples G (a trainer's averaged G when it keeps one) from seeded
   trainer.dispose();
   tf.dispose([direct, sampled, data, fromTrainer, fromAverage]);
 });
+
+test("the long-run recipes build the networks and schedules their comments describe", async () => {
+  await gb.ready();
+  const units = (m: tf.LayersModel) => m.layers.filter((l) => l.getClassName() === "Dense").map((l) => (l.getConfig() as { units: number }).units);
+  const filters = (m: tf.LayersModel) => m.layers.filter((l) => l.getClassName().startsWith("Conv2D")).map((l) => (l.getConfig() as { filters: number }).filters);
+  const dispose = (r: gb.Recipe) => [r.gan.generator, r.gan.discriminator].forEach((m) => m.dispose());
+
+  // vanillaMnistWide: a third hidden layer of 1,024 units in G; D, optimizer and schedule as vanillaMnist.
+  const [mlp, wide] = [gb.vanillaMnist(0, 10_000), gb.vanillaMnistWide(0, 10_000)];
+  assert.deepEqual(units(mlp.gan.generator), [256, 512, 784]);
+  assert.deepEqual(units(wide.gan.generator), [256, 512, 1024, 784]);
+  assert.deepEqual(units(wide.gan.discriminator), units(mlp.gan.discriminator));
+  assert.deepEqual(wide.options, mlp.options);
+
+  // acganDeep: refine in both networks (one more conv than acgan's per scale), the classifier
+  // head, the averaged G, the given rate for both players, a tenth of it after 5/8 of the steps.
+  const [acgan, deep] = [gb.acgan(0, 3000), gb.acganDeep(0, 3000, 5e-4)];
+  assert.equal(deep.gan.auxiliaryClassifier, true);
+  assert.equal(filters(deep.gan.generator).length, filters(acgan.gan.generator).length + 2);
+  assert.equal(filters(deep.gan.discriminator).length, filters(acgan.gan.discriminator).length + 2);
+  assert.deepEqual(deep.gan.discriminator.outputs[0].shape, [null, 11]);
+  assert.equal(deep.options.generatorAverage, 0.999);
+  assert.equal(deep.options.dOptimizer?.learningRate, 5e-4);
+  assert.equal(deep.options.gOptimizer?.learningRate, 5e-4);
+  assert.deepEqual(deep.options.learningRateDrops, [{ step: 1875, factor: 0.1 }]);
+
+  // dcganDeepWideG: G's feature maps 1.5x dcganDeep's, D the same.
+  const [narrow, wideG] = [gb.dcganDeep(0, 6000), gb.dcganDeepWideG(0, 6000)];
+  assert.deepEqual(filters(wideG.gan.generator), filters(narrow.gan.generator).map((f, i, all) => (i === all.length - 1 ? f : f * 1.5)));
+  assert.deepEqual(filters(wideG.gan.discriminator), filters(narrow.gan.discriminator));
+  assert.deepEqual(wideG.options, narrow.options);
+  [mlp, wide, acgan, deep, narrow, wideG].forEach(dispose);
+});
