@@ -5,8 +5,9 @@
 // curve (quality.json), the metrics on 10,000 samples beside the real test set's, and each file's
 // SHA-256. It refuses a run that misses the name's targets (lib/src/trained.ts, TRAINED_TARGETS) unless
 // --allow-unmet, which ships it with the misses recorded in the manifest (chapters and README show
-// them); it never replaces a shipped generator without --force.
+// them); it never replaces a shipped generator without --force. Weights are stored as float16.
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as gb from "../lib/src/index";
 
@@ -54,8 +55,15 @@ async function main(): Promise<void> {
   await gb.ready();
   const runs: gb.TrainingRun[] = JSON.parse(fs.readFileSync(path.join(run, "run.json"), "utf8"));
   const quality: gb.QualityPoint[] = JSON.parse(fs.readFileSync(path.join(run, "quality.json"), "utf8"));
-  const { models, state } = await gb.readCheckpoint<TrainerState>(path.join(run, "checkpoint"));
-  const generator = models.averagedGenerator ?? models.generator;
+  const { models: trained, state } = await gb.readCheckpoint<TrainerState>(path.join(run, "checkpoint"));
+  // Shipped weights are stored as float16 (half the bytes): stage them so, and measure the models as
+  // they load back, so the manifest's metrics are those of the files that ship.
+  const staged = fs.mkdtempSync(path.join(os.tmpdir(), "ganbook-ship-"));
+  const shipped = { generator: trained.averagedGenerator ?? trained.generator, discriminator: trained.discriminator };
+  await gb.writeCheckpoint(staged, { models: shipped, state: { shipped: key }, float16: true });
+  const { models } = await gb.readCheckpoint(staged);
+  fs.rmSync(staged, { recursive: true, force: true });
+  const generator = models.generator;
   const dataset = gb.TRAINED_GANS[key].dataset;
   const toy = gb.isToyMixtureName(dataset) ? gb.toyMixture(dataset) : undefined;
   // PacGAN's D judges packSize samples at once: its input is packSize times a sample's size.
@@ -86,7 +94,7 @@ async function main(): Promise<void> {
   if (results.some((r) => !r.met) && !allowUnmet) fail(`${run} misses ${key}'s targets (above): not shipped (--allow-unmet ships it with the misses recorded)`, 1);
 
   // The models as a ganbook checkpoint folder (atomic), then the manifest with every file's checksum.
-  await gb.writeCheckpoint(dest, { models: { generator, discriminator: models.discriminator }, state: { shipped: key } });
+  await gb.writeCheckpoint(dest, { models: { generator, discriminator: models.discriminator }, state: { shipped: key }, float16: true });
   const files: gb.TrainedManifest["files"] = {};
   const walk = (dir: string) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -115,7 +123,7 @@ async function main(): Promise<void> {
     ...(state.classes ? { classes: state.classes } : {}),
     ...(state.auxiliaryClassifier ? { auxiliaryClassifier: true } : {}),
     ...(packSize && packSize > 1 ? { packSize } : {}),
-    generator: models.averagedGenerator ? "averaged" : "raw",
+    generator: trained.averagedGenerator ? "averaged" : "raw",
     metrics,
     ...(real ? { real } : {}),
     quality,

@@ -10,6 +10,7 @@ import { buildDcganGenerator, buildMlpDiscriminator, buildMlpGenerator } from ".
 import { GanTrainer } from "../lib/src/train";
 import { generatorOutputRange, type TrainerOptions } from "../lib/src/trainer-options";
 import { fileHandler, hasCheckpoint, readCheckpoint, writeCheckpoint } from "../lib/src/checkpoint";
+import { toFloat16Bits } from "../lib/src/float16";
 import { ring8, sampleMixture } from "../lib/src/toy";
 import { tempDir } from "./helpers";
 
@@ -303,4 +304,26 @@ test("seeded runs repeat exactly, and 1,000 steps keep tensors and memory flat",
   assert.ok(end.rss - middle.rss < 30, `resident memory grew ${(end.rss - middle.rss).toFixed(1)} MB over the last 500 steps`);
   trainer.dispose();
   data.dispose();
+});
+
+test("toFloat16Bits encodes hand-checked halves; a float16 checkpoint is half the bytes and loads back as float32 within half precision", async () => {
+  await ready();
+  // 1 = 0x3c00, -2 = 0xc000, 65504 (largest half) = 0x7bff, 65520 rounds up to infinity 0x7c00,
+  // 0.1 = 0x2e66 (nearest), 2^-24 (smallest subnormal) = 0x0001, 2^-26 underflows to 0,
+  // 1 + 2^-11 is a tie between 1 and 1 + 2^-10: to even, 0x3c00; 1 + 3 * 2^-11 ties up to 0x3c02.
+  const cases: [number, number][] = [[1, 0x3c00], [-2, 0xc000], [65504, 0x7bff], [65520, 0x7c00], [0.1, 0x2e66], [2 ** -24, 0x0001], [2 ** -26, 0], [1 + 2 ** -11, 0x3c00], [1 + 3 * 2 ** -11, 0x3c02], [-0, 0x8000]];
+  for (const [value, bits] of cases) assert.equal(toFloat16Bits(value), bits, `${value}`);
+
+  const model = buildMlpGenerator({ latentDim: 3, dataShape: [2], hidden: [5], batchNorm: true, seed: 4 });
+  const dir = tempDir();
+  await writeCheckpoint(path.join(dir, "full"), { models: { g: model }, state: {} });
+  await writeCheckpoint(path.join(dir, "half"), { models: { g: model }, state: {}, float16: true });
+  const size = (d: string) => fs.statSync(path.join(dir, d, "g", "weights.bin")).size;
+  assert.equal(size("half") * 2, size("full"));
+  const { models } = await readCheckpoint(path.join(dir, "half"));
+  const [before, after] = [model, models.g].map((m) => m.getWeights().map((w) => Array.from(w.dataSync())));
+  before.forEach((w, i) => w.forEach((v, j) => assert.ok(Math.abs(after[i][j] - v) <= Math.abs(v) * 2 ** -11 + 2 ** -24, `weight ${i}[${j}]: ${v} -> ${after[i][j]}`)));
+  assert.ok(before.flat().some((v, k) => v !== after.flat()[k]), "the halves are rounded, not the float32 values");
+  model.dispose();
+  models.g.dispose();
 });

@@ -10,6 +10,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
+import { toFloat16 } from "./float16";
 
 /** The manifest written last: a checkpoint without it (or whose files do not match it) is incomplete. */
 const MANIFEST = "checkpoint.json";
@@ -35,6 +36,11 @@ export interface CheckpointContents<S = unknown> {
   models: Record<string, tf.LayersModel>;
   tensors?: NamedTensor[];
   state: S;
+  /**
+   * Store the models' float32 weights as float16, in half the bytes (the shipped generators);
+   * loading restores float32. Default false: a checkpoint to resume from keeps every bit.
+   */
+  float16?: boolean;
 }
 
 /** The model's layers-format artifacts (topology + one weights buffer), without writing anywhere. */
@@ -56,21 +62,45 @@ function concatWeights(data: tf.io.WeightData | undefined): Uint8Array {
 }
 
 /** Writes `model` as `dir/model.json` + `dir/weights.bin`; returns the files' sizes by relative path. */
-async function writeModel(model: tf.LayersModel, dir: string, prefix: string): Promise<Record<string, number>> {
+async function writeModel(model: tf.LayersModel, dir: string, prefix: string, float16 = false): Promise<Record<string, number>> {
   const a = await modelArtifacts(model);
-  const weights = concatWeights(a.weightData);
+  let weights = concatWeights(a.weightData);
+  let specs = a.weightSpecs ?? [];
+  if (float16) ({ weights, specs } = halveWeights(weights, specs));
   const modelJson = {
     format: "layers-model",
     generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
     convertedBy: null,
     modelTopology: a.modelTopology,
-    weightsManifest: [{ paths: ["weights.bin"], weights: a.weightSpecs }],
+    weightsManifest: [{ paths: ["weights.bin"], weights: specs }],
   };
   fs.mkdirSync(dir, { recursive: true });
   const json = JSON.stringify(modelJson);
   writeFileDurable(path.join(dir, "model.json"), json);
   writeFileDurable(path.join(dir, "weights.bin"), weights);
   return { [`${prefix}/model.json`]: Buffer.byteLength(json), [`${prefix}/weights.bin`]: weights.length };
+}
+
+/** Each float32 weight as float16 (marked `quantization: float16` for the loader); others as they are. */
+function halveWeights(weights: Uint8Array, specs: tf.io.WeightsManifestEntry[]): { weights: Uint8Array; specs: tf.io.WeightsManifestEntry[] } {
+  const parts: Uint8Array[] = [];
+  let offset = 0;
+  const halved = specs.map((spec) => {
+    const bytes = spec.shape.reduce((a, b) => a * b, 1) * 4; // float32 and int32 alike
+    const part = weights.slice(offset, offset + bytes);
+    offset += bytes;
+    if (spec.dtype !== "float32") return parts.push(part), spec;
+    const half = toFloat16(new Float32Array(part.buffer, part.byteOffset, bytes / 4));
+    parts.push(new Uint8Array(half.buffer));
+    return { ...spec, quantization: { dtype: "float16" as const } };
+  });
+  return { weights: Buffer.concat(parts), specs: halved };
+}
+
+/** Bytes per value of a stored weight: 2 for float16 (or uint16), 1 for uint8, else 4. */
+function storedBytes(spec: tf.io.WeightsManifestEntry): number {
+  const q = spec.quantization?.dtype;
+  return q === "uint8" ? 1 : q === "float16" || q === "uint16" ? 2 : 4;
 }
 
 function writeFileDurable(file: string, data: string | Uint8Array): void {
@@ -96,7 +126,7 @@ export async function writeCheckpoint(dir: string, contents: CheckpointContents)
   try {
     const files: Record<string, number> = {};
     for (const [name, model] of Object.entries(contents.models)) {
-      Object.assign(files, await writeModel(model, path.join(partial, name), name));
+      Object.assign(files, await writeModel(model, path.join(partial, name), name, contents.float16));
     }
     const tensors = contents.tensors ?? [];
     if (tensors.length) {
@@ -203,7 +233,7 @@ export function fileHandler(modelJsonPath: string): tf.io.IOHandler {
         }
       }
       const data = Buffer.concat(buffers);
-      const expected = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * 4, 0);
+      const expected = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * storedBytes(s), 0);
       if (data.length !== expected) {
         const file = path.join(path.dirname(modelJsonPath), json.weightsManifest[0]?.paths[0] ?? "weights.bin");
         throw corrupt(file, `it has ${data.length} bytes of weights, the manifest needs ${expected}`);
