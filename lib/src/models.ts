@@ -147,7 +147,8 @@ export interface DcganOptions {
   /**
    * Add a 3x3 stride-1 convolution (same feature maps) after every resolution change but the
    * output's, in both networks: deeper at every scale for about 3x the multiply-adds of the
-   * default networks (10.8 M against 3.6 M per 28x28 sample at width 64, by forwardFlops) (the long-run recipe `dcganDeep`). Default false: chapter 04's networks.
+   * default networks (10.8 M against 3.6 M per 28x28 sample at width 64, by forwardFlops; the
+   * long-run recipe `dcganDeep`). Default false: chapter 04's networks.
    */
   refine?: boolean;
 }

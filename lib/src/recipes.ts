@@ -134,9 +134,10 @@ export function dcganWide(seed = 0, steps = 8_000): Recipe {
  * A deeper DCGAN for the long run, the shipped `dcgan-mnist` (and, on clothes, `dcgan-fashion`):
  * {@link dcganWide}'s optimizer and schedule on chapter 04's width (64), with a 3x3 stride-1
  * convolution after every resolution change in both networks (`refine`): depth where the wide
- * model had width, at about 0.8x its multiply-adds per sample. Seed 0, 8,000 steps on two threads (2,000 samples): score 7.13 after 18 minutes (the
- * wide model's final score took 104), 8.0-8.1 from minute 53 on, 8.14 and 79.5% read with p > 0.9
- * at the end: near the targets (80%, score 8.79), not at them.
+ * model had width, at about 0.8x its multiply-adds per sample. Seed 0, 8,000 steps on two threads
+ * (2,000 samples): score 7.13 after 18 minutes (the wide model's final score took 104), 8.0-8.1
+ * from minute 53 on, 8.14 and 79.5% read with p > 0.9 at the end: near the targets (80%, score
+ * 8.79), not at them.
  */
 export function dcganDeep(seed = 0, steps = 8_000): Recipe {
   return longDcgan(seed, steps, { width: 64, refine: true });
