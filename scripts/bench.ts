@@ -17,12 +17,13 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { BENCH_MODELS, buildBenchGan, type BenchModel } from "./bench-models";
 
 const REPO = path.resolve(__dirname, "..");
 const VARIANTS = ["cpu", "wasm-stock", "wasm", "wasm-1-core", "wasm-threads", "tensorflow"] as const;
 type Variant = (typeof VARIANTS)[number];
-const MODELS = ["tf-tutorial", "course"] as const;
-type ModelName = (typeof MODELS)[number];
+const MODELS = BENCH_MODELS;
+type ModelName = BenchModel;
 
 interface Options {
   batch: number;
@@ -121,11 +122,8 @@ async function child(variant: Variant, model: ModelName, opts: Options): Promise
   tf.dispose([x, w]);
   const convGflops = Number.isFinite(bestConv) ? (2 * 64 * 14 * 14 * 5 * 5 * 64 * 128) / bestConv / 1e9 : undefined;
 
-  const [generator, discriminator, latentDim, lr] =
-    model === "tf-tutorial"
-      ? [gb.buildTfTutorialGenerator(), gb.buildTfTutorialDiscriminator(), 100, 1e-4]
-      : [gb.buildDcganGenerator(), gb.buildDcganDiscriminator(), 64, 2e-4];
-  const gan = { generator, discriminator, latentDim };
+  const { gan, learningRate: lr } = buildBenchGan(gb, model);
+  const { generator, discriminator } = gan;
   // Per image: D step = G fwd + D fwd (real, fake) + D backward (~2x fwd each) = G + 6D;
   // G step = G fwd + D fwd + D input-gradient (~D) + G backward (~2G) = 3G + 2D.
   const flopsPerStep = opts.batch * (4 * gb.forwardFlops(generator) + 8 * gb.forwardFlops(discriminator));

@@ -241,6 +241,52 @@ test("matMul with transposed operands on wasm equals the cpu backend's", async (
   assert.deepEqual(failures, []);
 });
 
+test("LeakyRelu, Sum, Mean and batch norm on wasm equal the cpu backend's (LeakyRelu: the stock kernel's exactly), and free what they make", async () => {
+  type Op = [string, (t: (values: Float32Array, shape: number[]) => tf.Tensor) => tf.Tensor, number];
+  const x = (t: (v: Float32Array, s: number[]) => tf.Tensor, shape: number[], seed = 21) => t(values(shape.reduce((a, b) => a * b), seed), shape);
+  const ops: Op[] = [
+    // LeakyRelu is exact: x or alpha * x in float32, the stock wasm kernel's numbers, zeros included.
+    ["leakyRelu 0.2", (t) => tf.leakyRelu(tf.concat([x(t, [4, 6, 6, 8]).reshape([-1]), tf.zeros([5])]), 0.2), 0],
+    ["leakyRelu 0.3 [64, 3136]", (t) => tf.leakyRelu(x(t, [64, 3136]), 0.3), 0],
+    ["sum over N, H, W", (t) => tf.sum(x(t, [16, 7, 7, 16]), [0, 1, 2]), TOLERANCE],
+    ["sum over N, H, W, keepDims", (t) => tf.sum(x(t, [16, 7, 7, 16]), [2, 0, 1], true), TOLERANCE],
+    ["sum over the batch of [N, C]", (t) => tf.sum(x(t, [33, 12]), 0), TOLERANCE],
+    ["sum over two leading axes of [3, 4, 10]", (t) => tf.sum(x(t, [3, 4, 10]), [0, 1]), TOLERANCE],
+    ["sum over a middle axis (stock)", (t) => tf.sum(x(t, [3, 4, 10]), 1), TOLERANCE],
+    ["sum over everything (stock)", (t) => tf.sum(x(t, [3, 4, 10])), TOLERANCE],
+    ["int32 sum (stock)", (t) => tf.sum(tf.cast(tf.mul(x(t, [20, 9]), 100), "int32"), 0), 0],
+    ["mean over N, H, W", (t) => tf.mean(x(t, [9, 5, 5, 24]), [0, 1, 2]), TOLERANCE],
+    ["mean over the batch, keepDims", (t) => tf.mean(x(t, [7, 40]), 0, true), TOLERANCE],
+    ["mean over the last axis (stock)", (t) => tf.mean(x(t, [7, 40]), -1), TOLERANCE],
+    ["batch norm [N, H, W, C] with offset and scale", (t) => tf.batchNorm(x(t, [6, 5, 5, 9]), x(t, [9], 22), tf.abs(x(t, [9], 23)), x(t, [9], 24), x(t, [9], 25), 1e-3), TOLERANCE],
+    ["batch norm [N, C] without offset and scale", (t) => tf.batchNorm(x(t, [8, 12]), x(t, [12], 26), tf.add(tf.abs(x(t, [12], 27)), 0.1)), TOLERANCE],
+    ["batch norm with [1, 1, 1, C] statistics", (t) => tf.batchNorm(x(t, [2, 3, 3, 10]), x(t, [1, 1, 1, 10], 28), tf.abs(x(t, [1, 1, 1, 10], 29)), x(t, [1, 1, 1, 10], 30), undefined, 1e-3), TOLERANCE],
+  ];
+  const failures: string[] = [];
+  for (const [name, op, tolerance] of ops) {
+    const result = async (backend: string, stockKernels = false) => {
+      await tf.setBackend(backend);
+      if (stockKernels) useStockWasmKernels();
+      const idsBefore = tf.engine().backend.numDataIds();
+      const y = tf.tidy(() => op((v, shape) => tf.tensor(v, shape)));
+      const out = { shape: y.shape, values: y.dataSync() as Float32Array };
+      y.dispose();
+      if (stockKernels) registerWasmTrainingKernels();
+      return { ...out, leaked: tf.engine().backend.numDataIds() - idsBefore };
+    };
+    // Exact ones against the stock wasm kernel (the cpu backend rounds alpha * x in float64 first).
+    const cpu = await result(tolerance === 0 ? "wasm" : "cpu", tolerance === 0);
+    const wasm = await result("wasm");
+    if (wasm.leaked !== 0) failures.push(`${name}: ${wasm.leaked} tensors left in wasm memory`);
+    if (JSON.stringify(cpu.shape) !== JSON.stringify(wasm.shape)) failures.push(`${name}: shape ${wasm.shape} on wasm, ${cpu.shape} on cpu`);
+    else {
+      const err = tolerance === 0 ? (cpu.values.every((v, i) => v === wasm.values[i]) ? 0 : Infinity) : relativeError(cpu.values, wasm.values);
+      if (!(err <= tolerance)) failures.push(`${name}: relative error ${err}`);
+    }
+  }
+  assert.deepEqual(failures, []);
+});
+
 /** A tiny DCGAN-like stack: conv2dTranspose up, then conv2d down, trained with SGD. */
 function buildModel(): tf.Sequential {
   const init = (seed: number) => tf.initializers.glorotUniform({ seed });
