@@ -3,7 +3,7 @@
 // one thread, on one thread pinned to one core (taskset), and on every core (data-parallel threads,
 // replicas.ts); plus PyTorch when it is installed.
 //
-//   npm run bench -- [--batch 64] [--steps 3] [--cpu-seconds 150] [--models tf-tutorial,course] [--images 5000]
+//   npm run bench -- [--batch 64] [--steps 10] [--cpu-seconds 150] [--models tf-tutorial,course] [--images 5000]
 //
 // Then one line for loading your own images: `--images N` PNGs of 64x64 (drawn here, in a
 // temporary folder) through loadImageFolder at 32x32 in colour, as chapter 08 loads them (0 skips it;
@@ -34,7 +34,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options & { child?: [Variant, ModelName] } {
-  const opts: Options & { child?: [Variant, ModelName] } = { batch: 64, steps: 3, cpuSeconds: 150, models: [...MODELS], images: 5000 };
+  const opts: Options & { child?: [Variant, ModelName] } = { batch: 64, steps: 10, cpuSeconds: 150, models: [...MODELS], images: 5000 };
   for (let i = 0; i < argv.length; i++) {
     const [flag, value] = [argv[i], argv[i + 1]];
     const int = () => {
@@ -64,7 +64,7 @@ function parseArgs(argv: string[]): Options & { child?: [Variant, ModelName] } {
 }
 
 function usage(message: string): never {
-  console.error(`bench: ${message}\nusage: npm run bench -- [--batch 64] [--steps 3] [--cpu-seconds 150] [--models ${MODELS.join(",")}] [--images 5000]`);
+  console.error(`bench: ${message}\nusage: npm run bench -- [--batch 64] [--steps 10] [--cpu-seconds 150] [--models ${MODELS.join(",")}] [--images 5000]`);
   process.exit(2);
 }
 
@@ -138,23 +138,17 @@ async function child(variant: Variant, model: ModelName, opts: Options): Promise
     dOptimizer: { learningRate: lr },
     gOptimizer: { learningRate: lr },
   });
-  const step = async () => {
-    await trainer.train(1, { progress: "none" });
-  };
   const base: Measurement = { variant, model, backend: report.backend, threads: trainer.threads, flopsPerStep, matmulGflops, convGflops };
   console.log(JSON.stringify({ ...base, partialStepSeconds: null })); // what a capped run still reports
   try {
-    if (variant !== "cpu") await step(); // warm-up: worker threads, XNNPACK operators, kernel setup, optimizer slots
-    const times: number[] = [];
-    for (let i = 0; i < (variant === "cpu" ? 1 : opts.steps); i++) {
-      const t = performance.now();
-      await step();
-      times.push((performance.now() - t) / 1000);
-      // The parent reads the last line; print progress so a capped cpu run still reports a bound.
-      console.log(JSON.stringify({ ...base, partialStepSeconds: times.at(-1) }));
-    }
-    times.sort((x, y) => x - y);
-    const stepSeconds = times[Math.floor(times.length / 2)];
+    // Warm-up (worker threads, XNNPACK operators, kernel setup, optimizer slots), then the steps in
+    // one call, as a chapter or `npm run train` runs them: each call of `train` also resends both
+    // models' weights to the workers and sets up its progress, once per call rather than per step.
+    if (variant !== "cpu") await trainer.train(1, { progress: "none" });
+    const steps = variant === "cpu" ? 1 : opts.steps;
+    const t = performance.now();
+    await trainer.train(steps, { progress: "none" });
+    const stepSeconds = (performance.now() - t) / 1000 / steps;
     trainer.dispose();
     return { ...base, stepSeconds, gflops: flopsPerStep / stepSeconds / 1e9, peakRssMB: process.resourceUsage().maxRSS / 1024 };
   } catch (e) {
@@ -263,7 +257,7 @@ async function main(): Promise<void> {
   const hasTaskset = spawnSync("taskset", ["-c", "0", "true"]).status === 0;
   const variants = VARIANTS.filter((v) => (v !== "tensorflow" || hasTfjsNode()) && (v !== "wasm-1-core" || hasTaskset) && (v !== "wasm-threads" || os.cpus().length > 1));
   const cpuModel = os.cpus()[0]?.model ?? "unknown CPU";
-  console.log(`ganbook bench: batch ${opts.batch}, median of ${opts.steps} steps after a warm-up; ${os.cpus().length} cores (${cpuModel}), Node ${process.version}`);
+  console.log(`ganbook bench: batch ${opts.batch}, mean of ${opts.steps} steps in one training call after a warm-up step; ${os.cpus().length} cores (${cpuModel}), Node ${process.version}`);
   if (!variants.includes("tensorflow")) console.log("tfjs-node: not installed (optional dependency), skipped");
 
   const results: Measurement[] = [];

@@ -1,7 +1,8 @@
 // npm run profile: where one training step's time goes, kernel by kernel (README, Performance).
 //
-//   npm run profile -- [--model course|tf-tutorial] [--steps 3] [--batch 64]
+//   npm run profile -- [--model course|tf-tutorial] [--steps 3] [--batch 64] [--by-shape]
 //
+// --by-shape splits each kernel's row by its input shapes.
 // One thread, the wasm backend with ganbook's kernels: `tf.profile` over `--steps` steps (a D step
 // and a G step each, through GanTrainer, after two of warm-up), kernel milliseconds summed by kernel
 // and divided by the steps. ganbook's kernels (wasm-kernels.ts) call the wasm backend's kernels
@@ -15,13 +16,17 @@ interface Options {
   model: BenchModel;
   steps: number;
   batch: number;
+  byShape: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { model: "course", steps: 3, batch: 64 };
+  const opts: Options = { model: "course", steps: 3, batch: 64, byShape: false };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
-    if (flag === "--model") {
+    if (flag === "--by-shape") {
+      opts.byShape = true;
+      i--;
+    } else if (flag === "--model") {
       if (!BENCH_MODELS.includes(value as BenchModel)) usage(`unknown model ${value}; choose from ${BENCH_MODELS.join(", ")}`);
       opts.model = value as BenchModel;
     } else if (flag === "--steps" || flag === "--batch") {
@@ -34,7 +39,7 @@ function parseArgs(argv: string[]): Options {
 }
 
 function usage(message: string): never {
-  console.error(`profile: ${message}\nusage: npm run profile -- [--model ${BENCH_MODELS.join("|")}] [--steps 3] [--batch 64]`);
+  console.error(`profile: ${message}\nusage: npm run profile -- [--model ${BENCH_MODELS.join("|")}] [--steps 3] [--batch 64] [--by-shape]`);
   process.exit(2);
 }
 
@@ -58,10 +63,11 @@ async function main(): Promise<void> {
   for (const k of info.kernels) {
     // A fused op ("fusedConv2d__op") is listed as an op and again as its kernel: count the kernel.
     if (k.name.endsWith("__op")) continue;
-    const row = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
+    const name = opts.byShape ? `${k.name} ${k.inputShapes.map((s) => `[${s}]`).join(" ")}` : k.name;
+    const row = byKernel.get(name) ?? { ms: 0, calls: 0 };
     row.ms += (k.kernelTimeMs as number) / opts.steps;
     row.calls += 1 / opts.steps;
-    byKernel.set(k.name, row);
+    byKernel.set(name, row);
   }
   const rows = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms);
   const total = rows.reduce((s, [, r]) => s + r.ms, 0);

@@ -13,12 +13,15 @@
  *   (y + padTop) mod s receive exactly the filter taps i ≡ (y + padTop) mod s, so dx splits into
  *   s*s "phases", each a stride-1 convolution of dy with a sub-filter (those taps, reversed, in and
  *   out channels swapped). The phases are interleaved back with a transpose. No multiply is spent
- *   on the zeros a dilated dy would hold.
+ *   on the zeros a dilated dy would hold. For 1-4 input channels (where XNNPACK's convolutions are
+ *   slow), one matrix product of dy with the filter, scattered into dx (col2im), instead.
  * - BatchMatMul with a transposed operand: transposed first, then multiplied at full speed.
  * - Conv2D and FusedConv2D with `same` padding: the stock kernels hand XNNPACK TensorFlow's "same"
  *   flag, which returns zeros for some shapes with unequal strides (x [1, 5, 4, 1], filter
  *   [2, 1, 1, 1], strides [1, 2] gives 0, 0, ... where the cpu backend gives 6, 10, ...). They are
  *   wrapped to pass the same padding as explicit numbers, which XNNPACK gets right for every shape.
+ * - LeakyRelu, Sum and Mean over leading axes, and batch norm: scalar loops in the wasm backend,
+ *   rebuilt from its fast kernels (Step and Multiply, AvgPool, Sub and a 1x1 depthwise convolution).
  *
  * Kernels call the wasm backend's own kernels directly (not tf ops, which would record on the
  * gradient tape) and free every intermediate with `disposeData`.
@@ -99,6 +102,60 @@ export function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; back
   return out;
 }
 
+/**
+ * Up to this many input channels, {@link conv2DBackpropInput} scatters a matrix product instead of
+ * running phase convolutions: XNNPACK's convolutions with 1 to 4 output channels run at a few
+ * GFLOP/s (a generator's last layer, [64, 14, 14, 32] -> [64, 28, 28, 1]: 5.3 ms a call, 1.5 so).
+ */
+const MAX_SCATTER_CHANNELS = 4;
+/** The largest matrix of patch contributions (elements) the scatter form builds: 32 MB of the wasm heap. */
+const MAX_PATCH_ELEMENTS = 8 * 2 ** 20;
+
+/**
+ * The input gradient for few input channels: every dy pixel's contribution to each filter tap,
+ * cols [P = B*OH*OW, K = kh*kw*Ci] = dy [P, Co] · Wᵀ [Co, K] (one matrix product), then added into
+ * dx at the pixel each tap reaches (col2im): dx[b, oy*sh + i - top, ox*sw + j - left, c] +=
+ * cols[(b, oy, ox), (i, j, c)], skipping taps that fall in the padding.
+ */
+function inputGradientByScatter(backend: WasmBackend, dy: TensorInfo, filter: TensorInfo, info: tf.backend_util.Conv2DInfo): TensorInfo {
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, inHeight: h, inWidth: w, inChannels: ci } = info;
+  const { outHeight: oh, outWidth: ow, outChannels: co, batchSize: b, padInfo } = info;
+  const [p, k] = [b * oh * ow, kh * kw * ci];
+  const wT = run(backend, "Transpose", { x: { ...filter, shape: [k, co] } }, { perm: [1, 0] }); // [Co, K]
+  const cols = stock.BatchMatMul!.kernelFunc({
+    inputs: { a: { ...dy, shape: [1, p, co] }, b: { ...wT, shape: [1, co, k] } } as unknown as tf.NamedTensorInfoMap,
+    backend: backend as unknown as tf.KernelBackend,
+    attrs: { transposeA: false, transposeB: false } as unknown as tf.NamedAttrMap,
+  }) as TensorInfo; // [1, P, K]
+  free(backend, wT);
+  const dx = backend.makeOutput([b, h, w, ci], "float32");
+  const src = backend.typedArrayFromHeap(cols);
+  const dst = backend.typedArrayFromHeap(dx);
+  dst.fill(0);
+  let from = 0;
+  for (let n = 0; n < b; n++) {
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        for (let i = 0; i < kh; i++) {
+          const y = oy * sh + i - padInfo.top;
+          if (y < 0 || y >= h) {
+            from += kw * ci;
+            continue;
+          }
+          for (let j = 0; j < kw; j++, from += ci) {
+            const x = ox * sw + j - padInfo.left;
+            if (x < 0 || x >= w) continue;
+            const to = ((n * h + y) * w + x) * ci;
+            for (let c = 0; c < ci; c++) dst[to + c] += src[from + c];
+          }
+        }
+      }
+    }
+  }
+  free(backend, cols);
+  return dx;
+}
+
 /** The taps of one phase along one axis: filter indices r, r+s, ... < k. */
 function phaseTaps(r: number, s: number, k: number): number {
   return r >= k ? 0 : Math.ceil((k - r) / s);
@@ -115,6 +172,7 @@ export function conv2DBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backe
   const info = convInfoOf(inputShape, filter.shape, args.attrs);
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, inHeight: h, inWidth: w } = info;
   const { outHeight: oh, outWidth: ow, inChannels: ci, outChannels: co, batchSize: b, padInfo } = info;
+  if (ci <= MAX_SCATTER_CHANNELS && b * oh * ow * kh * kw * ci <= MAX_PATCH_ELEMENTS) return inputGradientByScatter(backend, dy, filter, info);
   const nh = Math.ceil(h / sh); // rows per phase (the last phases may hold one row past H: sliced off)
   const nw = Math.ceil(w / sw);
 
