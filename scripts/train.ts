@@ -37,6 +37,7 @@ const MODELS: Record<string, Model> = {
   "dcgan-deep": { about: "chapter 04's DCGAN with a 3x3 conv after every resolution change, as dcgan-wide otherwise (long run): the shipped dcgan-mnist", data: "mnist", recipe: (gb, seed, steps) => gb.dcganDeep(seed, steps) },
   "dcgan-deep-wide-g": { about: "dcgan-deep with G at width 96 (long-run trial)", data: "mnist", recipe: (gb, seed, steps) => gb.dcganDeepWideG(seed, steps) },
   "dcgan-fashion-deep": { about: "dcgan-deep on Fashion-MNIST (long run): the shipped dcgan-fashion", data: "fashion-mnist", recipe: (gb, seed, steps) => gb.dcganDeep(seed, steps) },
+  "dcgan-fashion-deep-wide-g": { about: "dcgan-deep-wide-g on Fashion-MNIST (long-run trial)", data: "fashion-mnist", recipe: (gb, seed, steps) => gb.dcganDeepWideG(seed, steps) },
   "dcgan-fashion-long": { about: "chapter 04's DCGAN on Fashion-MNIST, long run (as dcgan-long)", data: "fashion-mnist", recipe: (gb, seed, steps) => gb.dcganLong(seed, steps) },
   conditional: { about: "chapter 06: conditional DCGAN on MNIST (labels as channels)", data: "mnist", recipe: (gb, seed, steps) => gb.conditionalDcgan(seed, steps) },
   acgan: { about: "chapter 06: ACGAN (auxiliary classifier) on MNIST", data: "mnist", recipe: (gb, seed, steps) => gb.acgan(seed, steps) },
