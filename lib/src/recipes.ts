@@ -131,7 +131,8 @@ export function dcganWide(seed = 0, steps = 8_000): Recipe {
 }
 
 /**
- * A deeper DCGAN for the long run, the shipped `dcgan-mnist` (and, on clothes, `dcgan-fashion`):
+ * A deeper DCGAN for the long run, the shipped `dcgan-mnist` (and `dcgan-fashion` until
+ * {@link dcganDeepWideG} replaced it):
  * {@link dcganWide}'s optimizer and schedule on chapter 04's width (64), with a 3x3 stride-1
  * convolution after every resolution change in both networks (`refine`): depth where the wide
  * model had width, at about 0.8x its multiply-adds per sample. Seed 0, 8,000 steps on two threads
@@ -146,7 +147,10 @@ export function dcganDeep(seed = 0, steps = 8_000): Recipe {
 /**
  * {@link dcganDeep} with G half as wide again (width 96: 2.2x G's multiply-adds, D unchanged), for
  * the long run: the wider MLP generator bought the MLP GAN's last points (`vanillaMnistWide`).
- * About 1.4x the deep model's step, so 6,000 steps (the deep model levelled off by 4,800).
+ * About 1.4x the deep model's step, so 6,000 steps (the deep model levelled off by 4,800). On
+ * Fashion-MNIST, the shipped `dcgan-fashion` (seed 0, 5,000 steps, 31 minutes on two threads):
+ * classifier score 6.40, 79.4% of real images' (the deep model 6.31 after 8,000 steps), on 10,000
+ * samples; its score reached the deep model's best by step 3,000.
  */
 export function dcganDeepWideG(seed = 0, steps = 6_000): Recipe {
   return longDcgan(seed, steps, { width: 64, refine: true, generatorWidth: 96 });

@@ -1,5 +1,6 @@
 /**
- * Training kernels for the wasm backend (chapter 04-dcgan explains why they exist).
+ * Training kernels for the wasm backend (the README's Performance section says why they exist;
+ * chapter 04-dcgan explains the transposed convolution that the input gradient computes).
  *
  * TensorFlow.js's wasm backend runs conv2d fast (XNNPACK, ~15 GFLOP/s on one core) but has no
  * `Conv2DBackpropFilter` kernel (tfjs issue 8474), so conv nets cannot be trained on it, and its
