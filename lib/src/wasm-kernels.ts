@@ -106,7 +106,7 @@ export function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; back
 /**
  * Up to this many input channels, {@link conv2DBackpropInput} scatters a matrix product instead of
  * running phase convolutions: XNNPACK's convolutions with 1 to 4 output channels run at a few
- * GFLOP/s (a generator's last layer, [64, 14, 14, 32] -> [64, 28, 28, 1]: 5.3 ms a call, 1.5 so).
+ * GFLOP/s (a generator's last layer, [64, 14, 14, 32] -> [64, 28, 28, 1]: 5.3 ms a call, 1.8 so).
  */
 const MAX_SCATTER_CHANNELS = 4;
 /** The largest matrix of patch contributions (elements) the scatter form builds: 32 MB of the wasm heap. */
@@ -378,8 +378,8 @@ function reduceLeading(name: "Sum" | "Mean"): tf.KernelFunc {
   };
 }
 
-const sum = reduceLeading("Sum");
-const mean = reduceLeading("Mean");
+const sumKernel = reduceLeading("Sum");
+const meanKernel = reduceLeading("Mean");
 
 /**
  * Batch norm y = (x - mean) * scale / sqrt(variance + eps) + offset, with every statistic [C] over
@@ -413,8 +413,9 @@ export const WASM_TRAINING_KERNELS = ["Conv2DBackpropFilter", "Conv2DBackpropInp
 
 /**
  * Registers ganbook's training kernels for the wasm backend (adding Conv2DBackpropFilter, replacing
- * the slow stock Conv2DBackpropInput, wrapping BatchMatMul, and Conv2D / FusedConv2D for `same`). Called automatically when ganbook
- * selects wasm; safe to call again. Returns the kernel names.
+ * the slow stock Conv2DBackpropInput, LeakyRelu, Sum, Mean and FusedBatchNorm, wrapping BatchMatMul,
+ * and Conv2D / FusedConv2D for `same`). Called automatically when ganbook selects wasm; safe to call
+ * again. Returns the kernel names.
  */
 export function registerWasmTrainingKernels(): string[] {
   const impls: Record<(typeof WASM_TRAINING_KERNELS)[number], tf.KernelFunc> = {
@@ -424,8 +425,8 @@ export function registerWasmTrainingKernels(): string[] {
     Conv2D: conv2D,
     FusedConv2D: fusedConv2D,
     LeakyRelu: leakyRelu as unknown as tf.KernelFunc,
-    Sum: sum,
-    Mean: mean,
+    Sum: sumKernel,
+    Mean: meanKernel,
     FusedBatchNorm: fusedBatchNorm as unknown as tf.KernelFunc,
   };
   for (const name of WASM_TRAINING_KERNELS) {
