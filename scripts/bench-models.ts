@@ -1,5 +1,5 @@
-// The two models `npm run bench` and `npm run profile` time: the TensorFlow DCGAN tutorial's and
-// the course's (chapter 04's), each with its own Adam rate.
+// The two models `npm run bench` and `npm run profile` time (the TensorFlow DCGAN tutorial's and
+// the course's, chapter 04's, each with its own Adam rate), and the trainer both time them in.
 import type * as Ganbook from "../lib/src/index";
 
 export const BENCH_MODELS = ["tf-tutorial", "course"] as const;
@@ -10,4 +10,15 @@ export function buildBenchGan(gb: typeof Ganbook, model: BenchModel): { gan: Gan
   return model === "tf-tutorial"
     ? { gan: { generator: gb.buildTfTutorialGenerator(), discriminator: gb.buildTfTutorialDiscriminator(), latentDim: 100 }, learningRate: 1e-4 }
     : { gan: { generator: gb.buildDcganGenerator(), discriminator: gb.buildDcganDiscriminator(), latentDim: 64 }, learningRate: 2e-4 };
+}
+
+/**
+ * A seeded trainer of a fresh `model` on random 28x28 images (four batches' worth; `dispose()` the
+ * trainer and the data after). No NaN guard: the step alone (the guard copies every weight each step).
+ */
+export function buildBenchTrainer(gb: typeof Ganbook, model: BenchModel, batchSize: number, threads: number): { trainer: Ganbook.GanTrainer; data: Ganbook.tf.Tensor } {
+  const { gan, learningRate } = buildBenchGan(gb, model);
+  const data = gb.tf.randomUniform([batchSize * 4, 28, 28, 1], -1, 1, "float32", 2);
+  const trainer = new gb.GanTrainer({ gan, data, batchSize, seed: 3, threads, guardNonFinite: false, dOptimizer: { learningRate }, gOptimizer: { learningRate } });
+  return { trainer, data };
 }

@@ -17,24 +17,22 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { BENCH_MODELS, buildBenchGan, type BenchModel } from "./bench-models";
+import { BENCH_MODELS, buildBenchTrainer, type BenchModel } from "./bench-models";
 
 const REPO = path.resolve(__dirname, "..");
 const VARIANTS = ["cpu", "wasm-stock", "wasm", "wasm-1-core", "wasm-threads", "tensorflow"] as const;
 type Variant = (typeof VARIANTS)[number];
-const MODELS = BENCH_MODELS;
-type ModelName = BenchModel;
 
 interface Options {
   batch: number;
   steps: number;
   cpuSeconds: number;
-  models: ModelName[];
+  models: BenchModel[];
   images: number;
 }
 
-function parseArgs(argv: string[]): Options & { child?: [Variant, ModelName] } {
-  const opts: Options & { child?: [Variant, ModelName] } = { batch: 64, steps: 10, cpuSeconds: 150, models: [...MODELS], images: 5000 };
+function parseArgs(argv: string[]): Options & { child?: [Variant, BenchModel] } {
+  const opts: Options & { child?: [Variant, BenchModel] } = { batch: 64, steps: 10, cpuSeconds: 150, models: [...BENCH_MODELS], images: 5000 };
   for (let i = 0; i < argv.length; i++) {
     const [flag, value] = [argv[i], argv[i + 1]];
     const int = () => {
@@ -52,11 +50,11 @@ function parseArgs(argv: string[]): Options & { child?: [Variant, ModelName] } {
       i++;
     }
     else if (flag === "--models") {
-      opts.models = value === "none" ? [] : ((value ?? "").split(",") as ModelName[]);
-      for (const m of opts.models) if (!MODELS.includes(m)) usage(`unknown model ${m}; choose from ${MODELS.join(", ")}`);
+      opts.models = value === "none" ? [] : ((value ?? "").split(",") as BenchModel[]);
+      for (const m of opts.models) if (!BENCH_MODELS.includes(m)) usage(`unknown model ${m}; choose from ${BENCH_MODELS.join(", ")}`);
       i++;
     } else if (flag === "--child") {
-      opts.child = [value as Variant, argv[i + 2] as ModelName];
+      opts.child = [value as Variant, argv[i + 2] as BenchModel];
       i += 2;
     } else usage(`unknown option ${flag}`);
   }
@@ -64,7 +62,7 @@ function parseArgs(argv: string[]): Options & { child?: [Variant, ModelName] } {
 }
 
 function usage(message: string): never {
-  console.error(`bench: ${message}\nusage: npm run bench -- [--batch 64] [--steps 10] [--cpu-seconds 150] [--models ${MODELS.join(",")}] [--images 5000]`);
+  console.error(`bench: ${message}\nusage: npm run bench -- [--batch 64] [--steps 10] [--cpu-seconds 150] [--models ${BENCH_MODELS.join(",")}] [--images 5000]`);
   process.exit(2);
 }
 
@@ -73,7 +71,7 @@ function usage(message: string): never {
 
 interface Measurement {
   variant: Variant;
-  model: ModelName;
+  model: BenchModel;
   backend?: string;
   /** Threads of the training step (data-parallel replicas). */
   threads?: number;
@@ -88,7 +86,7 @@ interface Measurement {
   error?: string;
 }
 
-async function child(variant: Variant, model: ModelName, opts: Options): Promise<Measurement> {
+async function child(variant: Variant, model: BenchModel, opts: Options): Promise<Measurement> {
   process.env.GANBOOK_BACKEND = variant.startsWith("wasm") ? "wasm" : variant;
   const threads = variant === "wasm-threads" ? os.cpus().length : 1;
   const gb = await import("../lib/src/index");
@@ -122,22 +120,11 @@ async function child(variant: Variant, model: ModelName, opts: Options): Promise
   tf.dispose([x, w]);
   const convGflops = Number.isFinite(bestConv) ? (2 * 64 * 14 * 14 * 5 * 5 * 64 * 128) / bestConv / 1e9 : undefined;
 
-  const { gan, learningRate: lr } = buildBenchGan(gb, model);
-  const { generator, discriminator } = gan;
+  const { trainer } = buildBenchTrainer(gb, model, opts.batch, threads);
+  const { generator, discriminator } = trainer.gan;
   // Per image: D step = G fwd + D fwd (real, fake) + D backward (~2x fwd each) = G + 6D;
   // G step = G fwd + D fwd + D input-gradient (~D) + G backward (~2G) = 3G + 2D.
   const flopsPerStep = opts.batch * (4 * gb.forwardFlops(generator) + 8 * gb.forwardFlops(discriminator));
-  const data = tf.randomUniform([opts.batch * 4, 28, 28, 1], -1, 1, "float32", 2);
-  const trainer = new gb.GanTrainer({
-    gan,
-    data,
-    batchSize: opts.batch,
-    seed: 3,
-    threads,
-    guardNonFinite: false, // the step alone (the guard copies every weight each step)
-    dOptimizer: { learningRate: lr },
-    gOptimizer: { learningRate: lr },
-  });
   const base: Measurement = { variant, model, backend: report.backend, threads: trainer.threads, flopsPerStep, matmulGflops, convGflops };
   console.log(JSON.stringify({ ...base, partialStepSeconds: null })); // what a capped run still reports
   try {
@@ -159,7 +146,7 @@ async function child(variant: Variant, model: ModelName, opts: Options): Promise
 // ---------------------------------------------------------------------------------------------
 // parent: run every child, then PyTorch, then print and save
 
-function runChild(variant: Variant, model: ModelName, opts: Options): Measurement {
+function runChild(variant: Variant, model: BenchModel, opts: Options): Measurement {
   const capSeconds = variant === "cpu" ? opts.cpuSeconds : 900;
   const args = ["--import", "tsx", __filename, "--child", variant, model, "--batch", String(opts.batch), "--steps", String(opts.steps)];
   const started = Date.now();
@@ -192,7 +179,7 @@ function hasTfjsNode(): boolean {
 }
 
 interface TorchResult {
-  model: ModelName;
+  model: BenchModel;
   stepSeconds?: number;
   torch?: string;
   threads?: number;
@@ -200,7 +187,7 @@ interface TorchResult {
   skipped?: string;
 }
 
-function runTorch(model: ModelName, opts: Options): TorchResult {
+function runTorch(model: BenchModel, opts: Options): TorchResult {
   const python = "/usr/bin/python3";
   if (spawnSync(python, ["-c", "import torch"], { stdio: "ignore" }).status !== 0) {
     return { model, skipped: "no Python with PyTorch (Debian: apt-get install python3-torch)" };

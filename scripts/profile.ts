@@ -10,7 +10,7 @@
 // kernels" is the rest of the step's wall time: JavaScript between kernels (the gradient tape, the
 // optimizer's bookkeeping, the trainer).
 process.env.GANBOOK_BACKEND = "wasm";
-import { buildBenchGan, BENCH_MODELS, type BenchModel } from "./bench-models";
+import { BENCH_MODELS, buildBenchTrainer, type BenchModel } from "./bench-models";
 
 interface Options {
   model: BenchModel;
@@ -21,18 +21,18 @@ interface Options {
 
 function parseArgs(argv: string[]): Options {
   const opts: Options = { model: "course", steps: 3, batch: 64, byShape: false };
-  for (let i = 0; i < argv.length; i += 2) {
+  for (let i = 0; i < argv.length; i++) {
     const [flag, value] = [argv[i], argv[i + 1]];
-    if (flag === "--by-shape") {
-      opts.byShape = true;
-      i--;
-    } else if (flag === "--model") {
+    if (flag === "--by-shape") opts.byShape = true;
+    else if (flag === "--model") {
       if (!BENCH_MODELS.includes(value as BenchModel)) usage(`unknown model ${value}; choose from ${BENCH_MODELS.join(", ")}`);
       opts.model = value as BenchModel;
+      i++;
     } else if (flag === "--steps" || flag === "--batch") {
       const n = Number(value);
       if (!Number.isInteger(n) || n <= 0) usage(`${flag} takes a positive integer; got ${value}`);
       opts[flag === "--steps" ? "steps" : "batch"] = n;
+      i++;
     } else usage(`unknown option ${flag}`);
   }
   return opts;
@@ -48,9 +48,7 @@ async function main(): Promise<void> {
   const gb = await import("../lib/src/index");
   const { tf } = gb;
   await gb.ready();
-  const { gan, learningRate } = buildBenchGan(gb, opts.model);
-  const data = tf.randomUniform([opts.batch * 4, 28, 28, 1], -1, 1, "float32", 2);
-  const trainer = new gb.GanTrainer({ gan, data, batchSize: opts.batch, seed: 3, threads: 1, guardNonFinite: false, dOptimizer: { learningRate }, gOptimizer: { learningRate } });
+  const { trainer, data } = buildBenchTrainer(gb, opts.model, opts.batch, 1);
   await trainer.train(2, { progress: "none" }); // warm-up: XNNPACK operators, optimizer slots
 
   const started = performance.now();

@@ -275,12 +275,14 @@ test("LeakyRelu, Sum, Mean and batch norm on wasm equal the cpu backend's (Leaky
       return { ...out, leaked: tf.engine().backend.numDataIds() - idsBefore };
     };
     // Exact ones against the stock wasm kernel (the cpu backend rounds alpha * x in float64 first).
-    const cpu = await result(tolerance === 0 ? "wasm" : "cpu", tolerance === 0);
+    const exact = tolerance === 0;
+    const reference = await result(exact ? "wasm" : "cpu", exact);
     const wasm = await result("wasm");
+    const against = exact ? "the stock wasm kernel" : "cpu";
     if (wasm.leaked !== 0) failures.push(`${name}: ${wasm.leaked} tensors left in wasm memory`);
-    if (JSON.stringify(cpu.shape) !== JSON.stringify(wasm.shape)) failures.push(`${name}: shape ${wasm.shape} on wasm, ${cpu.shape} on cpu`);
+    if (JSON.stringify(reference.shape) !== JSON.stringify(wasm.shape)) failures.push(`${name}: shape ${wasm.shape} on wasm, ${reference.shape} on ${against}`);
     else {
-      const err = tolerance === 0 ? (cpu.values.every((v, i) => v === wasm.values[i]) ? 0 : Infinity) : relativeError(cpu.values, wasm.values);
+      const err = exact ? (reference.values.every((v, i) => v === wasm.values[i]) ? 0 : Infinity) : relativeError(reference.values, wasm.values);
       if (!(err <= tolerance)) failures.push(`${name}: relative error ${err}`);
     }
   }
