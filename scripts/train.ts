@@ -20,11 +20,15 @@ interface Model {
   folder?: boolean;
 }
 
-/** Chapter 05's fix `method` on the ring (or the grid), in its quality setting (changed by `change`). */
-const ringFix = (method: GB.CollapseMethod, about: string, mixture: GB.ToyMixtureName = "ring", change: Partial<GB.CollapseSetting> = {}): Model => ({
+/**
+ * Chapter 05's fix `method` on the ring (or the grid), in its quality setting (changed by `change`;
+ * `large`: with PacGAN's larger networks, PACGAN_TOY_NETWORKS).
+ */
+const ringFix = (method: GB.CollapseMethod, about: string, mixture: GB.ToyMixtureName = "ring", change: Partial<GB.CollapseSetting> = {}, large = false): Model => ({
   about: `chapter 05, quality setting: ${mixture} GAN with ${about}`,
   data: mixture,
-  recipe: (gb, seed, steps) => gb.collapseRecipe({ mixture, method, seed, steps, setting: { ...gb.QUALITY_SETTING, ...change } }),
+  recipe: (gb, seed, steps) =>
+    gb.collapseRecipe({ mixture, method, seed, steps, setting: { ...gb.QUALITY_SETTING, ...(large ? gb.PACGAN_TOY_NETWORKS : {}), ...change } }),
 });
 
 const MODELS: Record<string, Model> = {
@@ -36,6 +40,8 @@ const MODELS: Record<string, Model> = {
   "dcgan-wide": { about: "chapter 04's DCGAN twice as wide, Adam 5e-4, averaged G, late drop (long run)", data: "mnist", recipe: (gb, seed, steps) => gb.dcganWide(seed, steps) },
   "dcgan-deep": { about: "chapter 04's DCGAN with a 3x3 conv after every resolution change, as dcgan-wide otherwise (long run): the shipped dcgan-mnist", data: "mnist", recipe: (gb, seed, steps) => gb.dcganDeep(seed, steps) },
   "dcgan-deep-wide-g": { about: "dcgan-deep with G at width 96 (long-run trial)", data: "mnist", recipe: (gb, seed, steps) => gb.dcganDeepWideG(seed, steps) },
+  "dcgan-deep-ls": { about: "dcgan-deep with the least-squares loss (long-run trial)", data: "mnist", recipe: (gb, seed, steps) => { const r = gb.dcganDeep(seed, steps); return { ...r, options: { ...r.options, loss: "least-squares" } }; } },
+  "dcgan-deep-wide-d": { about: "dcgan-deep with D twice as wide (long-run trial)", data: "mnist", recipe: (gb, seed, steps) => { const r = gb.dcganDeep(seed, steps); return { ...r, gan: { ...r.gan, discriminator: gb.buildDcganDiscriminator({ width: 128, refine: true, seed: seed + 2 }) } }; } },
   "dcgan-fashion-deep": { about: "dcgan-deep on Fashion-MNIST (long run)", data: "fashion-mnist", recipe: (gb, seed, steps) => gb.dcganDeep(seed, steps) },
   "dcgan-fashion-deep-wide-g": { about: "dcgan-deep-wide-g on Fashion-MNIST (long run): the shipped dcgan-fashion", data: "fashion-mnist", recipe: (gb, seed, steps) => gb.dcganDeepWideG(seed, steps) },
   "dcgan-fashion-long": { about: "chapter 04's DCGAN on Fashion-MNIST, long run (as dcgan-long)", data: "fashion-mnist", recipe: (gb, seed, steps) => gb.dcganLong(seed, steps) },
@@ -52,6 +58,8 @@ const MODELS: Record<string, Model> = {
   "ring-unrolled": ringFix("unrolled", "5 unrolled discriminator steps"),
   "ring-wgan-gp": ringFix("wgan-gp", "the WGAN-GP loss"),
   "grid-pacgan": ringFix("pacgan", "PacGAN (4 packed samples)", "grid"),
+  "ring-pacgan-large": ringFix("pacgan", "PacGAN (2 packed samples), G 4 x 400 and D 3 x 200 units", "ring", {}, true),
+  "grid-pacgan-large": ringFix("pacgan", "PacGAN (4 packed samples), G 4 x 400 and D 3 x 200 units", "grid", {}, true),
 };
 
 const HELP = `usage: npm run train -- <model> [options]
