@@ -140,8 +140,8 @@ export function dcganWide(seed = 0, steps = 8_000): Recipe {
  * from minute 53 on, 8.14 and 79.5% read with p > 0.9 at the end: near the targets (80%, score
  * 8.79), not at them.
  */
-export function dcganDeep(seed = 0, steps = 8_000): Recipe {
-  return longDcgan(seed, steps, { width: 64, refine: true });
+export function dcganDeep(seed = 0, steps = 8_000, loss: GanLoss = "non-saturating"): Recipe {
+  return longDcgan(seed, steps, { width: 64, refine: true }, loss);
 }
 
 /**
@@ -154,12 +154,12 @@ export function dcganDeep(seed = 0, steps = 8_000): Recipe {
  * 79.4% of real images' (the deep model 6.31 after 8,000 steps), on 10,000 samples; its score
  * reached the deep model's best by step 3,000.
  */
-export function dcganDeepWideG(seed = 0, steps = 6_000): Recipe {
-  return longDcgan(seed, steps, { width: 64, refine: true, generatorWidth: 96 });
+export function dcganDeepWideG(seed = 0, steps = 6_000, loss: GanLoss = "non-saturating"): Recipe {
+  return longDcgan(seed, steps, { width: 64, refine: true, generatorWidth: 96 }, loss);
 }
 
 /** The long-run DCGANs' shared settings: Adam 5e-4 (beta1 0.5), averaged G, both rates a tenth for the last fifth. */
-function longDcgan(seed: number, steps: number, shape: { width: number; refine?: boolean; generatorWidth?: number }): Recipe {
+function longDcgan(seed: number, steps: number, shape: { width: number; refine?: boolean; generatorWidth?: number }, loss: GanLoss = "non-saturating"): Recipe {
   const latentDim = 64;
   const adam = { learningRate: 5e-4, beta1: 0.5 };
   const { generatorWidth = shape.width, width, refine } = shape;
@@ -169,7 +169,7 @@ function longDcgan(seed: number, steps: number, shape: { width: number; refine?:
       discriminator: buildDcganDiscriminator({ width, refine, seed: seed + 2 }),
       latentDim,
     },
-    options: { batchSize: 64, seed, dOptimizer: adam, gOptimizer: adam, generatorAverage: 0.999, learningRateDrops: [{ step: Math.round(steps * 0.8), factor: 0.1 }] },
+    options: { batchSize: 64, seed, loss, dOptimizer: adam, gOptimizer: adam, generatorAverage: 0.999, learningRateDrops: [{ step: Math.round(steps * 0.8), factor: 0.1 }] },
     steps,
   };
 }
