@@ -41,7 +41,6 @@ const MODELS: Record<string, Model> = {
   "dcgan-deep": { about: "chapter 04's DCGAN with a 3x3 conv after every resolution change, as dcgan-wide otherwise (long run): the shipped dcgan-mnist", data: "mnist", recipe: (gb, seed, steps) => gb.dcganDeep(seed, steps) },
   "dcgan-deep-wide-g": { about: "dcgan-deep with G at width 96 (long-run trial)", data: "mnist", recipe: (gb, seed, steps) => gb.dcganDeepWideG(seed, steps) },
   "dcgan-deep-ls": { about: "dcgan-deep with the least-squares loss (long-run trial)", data: "mnist", recipe: (gb, seed, steps) => gb.dcganDeep(seed, steps, "least-squares") },
-  "dcgan-deep-wide-d": { about: "dcgan-deep with D twice as wide (long-run trial)", data: "mnist", recipe: (gb, seed, steps) => { const r = gb.dcganDeep(seed, steps); return { ...r, gan: { ...r.gan, discriminator: gb.buildDcganDiscriminator({ width: 128, refine: true, seed: seed + 2 }) } }; } },
   "dcgan-fashion-deep": { about: "dcgan-deep on Fashion-MNIST (long run)", data: "fashion-mnist", recipe: (gb, seed, steps) => gb.dcganDeep(seed, steps) },
   "dcgan-fashion-deep-wide-g": { about: "dcgan-deep-wide-g on Fashion-MNIST (long run): the shipped dcgan-fashion", data: "fashion-mnist", recipe: (gb, seed, steps) => gb.dcganDeepWideG(seed, steps) },
   "dcgan-fashion-deep-wide-g-ls": { about: "dcgan-fashion-deep-wide-g with the least-squares loss (long-run trial)", data: "fashion-mnist", recipe: (gb, seed, steps) => gb.dcganDeepWideG(seed, steps, "least-squares") },
