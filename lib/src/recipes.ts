@@ -138,7 +138,8 @@ export function dcganWide(seed = 0, steps = 8_000): Recipe {
  * model had width, at about 0.8x its multiply-adds per sample. Seed 0, 8,000 steps on two threads
  * (2,000 samples): score 7.13 after 18 minutes (the wide model's final score took 104), 8.0-8.1
  * from minute 53 on, 8.14 and 79.5% read with p > 0.9 at the end: near the targets (80%, score
- * 8.79), not at them.
+ * 8.79), not at them. With `loss` "least-squares" (`dcgan-deep-ls`) it is ahead until step 2,000,
+ * then level: 82.2% read but score 8.06 and the 6s at 4.1% of 10,000 samples (README).
  */
 export function dcganDeep(seed = 0, steps = 8_000, loss: GanLoss = "non-saturating"): Recipe {
   return longDcgan(seed, steps, { width: 64, refine: true }, loss);
@@ -152,7 +153,8 @@ export function dcganDeep(seed = 0, steps = 8_000, loss: GanLoss = "non-saturati
  * score 8.06 (the deep model 79.4%, 8.19), so it was not shipped. On Fashion-MNIST it is the
  * shipped `dcgan-fashion` (seed 0, 5,000 steps, 31 minutes on two threads): classifier score 6.40,
  * 79.4% of real images' (the deep model 6.31 after 8,000 steps), on 10,000 samples; its score
- * reached the deep model's best by step 3,000.
+ * reached the deep model's best by step 3,000. With `loss` "least-squares" on Fashion-MNIST it was
+ * 0.4-1.0 of score ahead to step 3,000 (6.49), and fell to 6.30 after the drop at 3,200 (README).
  */
 export function dcganDeepWideG(seed = 0, steps = 6_000, loss: GanLoss = "non-saturating"): Recipe {
   return longDcgan(seed, steps, { width: 64, refine: true, generatorWidth: 96 }, loss);
