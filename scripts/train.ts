@@ -58,8 +58,8 @@ const MODELS: Record<string, Model> = {
   "ring-unrolled": ringFix("unrolled", "5 unrolled discriminator steps"),
   "ring-wgan-gp": ringFix("wgan-gp", "the WGAN-GP loss"),
   "grid-pacgan": ringFix("pacgan", "PacGAN (4 packed samples)", "grid"),
-  "ring-pacgan-large": ringFix("pacgan", "PacGAN (2 packed samples), G 4 x 400 and D 3 x 200 units", "ring", {}, true),
-  "grid-pacgan-large": ringFix("pacgan", "PacGAN (4 packed samples), G 4 x 400 and D 3 x 200 units", "grid", {}, true),
+  "ring-pacgan-large": ringFix("pacgan", "PacGAN (2 packed samples), G 4 x 400 and D 3 x 200 units (long run): the shipped ring", "ring", {}, true),
+  "grid-pacgan-large": ringFix("pacgan", "PacGAN (4 packed samples), G 4 x 400 and D 3 x 200 units (long-run trial)", "grid", {}, true),
 };
 
 const HELP = `usage: npm run train -- <model> [options]
