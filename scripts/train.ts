@@ -21,14 +21,13 @@ interface Model {
 }
 
 /**
- * Chapter 05's fix `method` on the ring (or the grid), in its quality setting (changed by `change`;
- * `large`: with PacGAN's larger networks, PACGAN_TOY_NETWORKS).
+ * Chapter 05's fix `method` on the ring (or the grid), in its quality setting, changed by `change`
+ * (a function of the library, which loads only once the backend is chosen).
  */
-const ringFix = (method: GB.CollapseMethod, about: string, mixture: GB.ToyMixtureName = "ring", change: Partial<GB.CollapseSetting> = {}, large = false): Model => ({
+const ringFix = (method: GB.CollapseMethod, about: string, mixture: GB.ToyMixtureName = "ring", change: (gb: typeof GB) => Partial<GB.CollapseSetting> = () => ({})): Model => ({
   about: `chapter 05, quality setting: ${mixture} GAN with ${about}`,
   data: mixture,
-  recipe: (gb, seed, steps) =>
-    gb.collapseRecipe({ mixture, method, seed, steps, setting: { ...gb.QUALITY_SETTING, ...(large ? gb.PACGAN_TOY_NETWORKS : {}), ...change } }),
+  recipe: (gb, seed, steps) => gb.collapseRecipe({ mixture, method, seed, steps, setting: { ...gb.QUALITY_SETTING, ...change(gb) } }),
 });
 
 const MODELS: Record<string, Model> = {
@@ -53,13 +52,13 @@ const MODELS: Record<string, Model> = {
   "acgan-fashion": { about: "chapter 06: ACGAN on Fashion-MNIST", data: "fashion-mnist", recipe: (gb, seed, steps) => gb.acgan(seed, steps) },
   ring: { about: "chapter 03: MLP GAN on the ring of 8 Gaussians", data: "ring", recipe: (gb, seed) => gb.vanillaRing(seed) },
   "ring-pacgan": ringFix("pacgan", "PacGAN (2 packed samples)"),
-  "ring-pacgan-avg": ringFix("pacgan", "PacGAN (2 packed samples), sampled from G's moving average (decay 0.999)", "ring", { generatorAverage: 0.999 }),
+  "ring-pacgan-avg": ringFix("pacgan", "PacGAN (2 packed samples), sampled from G's moving average (decay 0.999)", "ring", () => ({ generatorAverage: 0.999 })),
   "ring-minibatch-std": ringFix("minibatch-std", "a minibatch standard deviation feature"),
   "ring-unrolled": ringFix("unrolled", "5 unrolled discriminator steps"),
   "ring-wgan-gp": ringFix("wgan-gp", "the WGAN-GP loss"),
   "grid-pacgan": ringFix("pacgan", "PacGAN (4 packed samples)", "grid"),
-  "ring-pacgan-large": ringFix("pacgan", "PacGAN (2 packed samples), G 4 x 400 and D 3 x 200 units (long run): the shipped ring", "ring", {}, true),
-  "grid-pacgan-large": ringFix("pacgan", "PacGAN (4 packed samples), G 4 x 400 and D 3 x 200 units (long-run trial)", "grid", {}, true),
+  "ring-pacgan-large": ringFix("pacgan", "PacGAN (2 packed samples), G 4 x 400 and D 3 x 200 units (long run): the shipped ring", "ring", (gb) => gb.PACGAN_TOY_NETWORKS),
+  "grid-pacgan-large": ringFix("pacgan", "PacGAN (4 packed samples), G 4 x 400 and D 3 x 200 units (long-run trial)", "grid", (gb) => gb.PACGAN_TOY_NETWORKS),
 };
 
 const HELP = `usage: npm run train -- <model> [options]
