@@ -51,7 +51,7 @@ const CHECKS: Record<string, () => Promise<Result[]>> = {
     ];
   },
 
-  /** Chapter 03: the MNIST MLP GAN's samples are recognisable digits. */
+  /** Chapter 03: the MNIST MLP GAN's samples are recognisable digits (80% read with p > 0.9; the live-run target 65%). */
   async "mnist-mlp"() {
     const started = Date.now();
     const recipe = gb.vanillaMnist(0);
@@ -63,13 +63,14 @@ const CHECKS: Record<string, () => Promise<Result[]>> = {
     const seconds = (Date.now() - started) / 1000;
     return [
       { id: "mnist-mlp", chapter: "03", what: "MLP GAN on MNIST: samples the evaluator classifies with p > 0.9", value: `${(100 * report.confident).toFixed(1)}% (classifier score ${report.classifierScore.toFixed(2)}, ${report.classesPresent} digits present)`, target: ">= 80%", pass: report.confident >= 0.8, seconds },
+      { id: "mnist-mlp-live", chapter: "03", what: "the same, against the live-run target", value: `${(100 * report.confident).toFixed(1)}%`, target: ">= 65%", pass: report.confident >= 0.65, seconds },
     ];
   },
 
-  /** Chapter 04: the DCGAN's samples score at least 90% of real test data, every digit 5-15% of 10,000. */
+  /** Chapter 04: the DCGAN's samples score at least 90% of real test data, at least 60% read with p > 0.9 with every digit present, every digit 5-15% of 10,000. */
   async dcgan() {
     const started = Date.now();
-    const recipe = gb.dcgan(0);
+    const recipe = gb.dcganLive(0);
     const trainer = await trainRecipe(recipe, gb.imagesToTensor(await gb.loadMnist({ split: "train" })));
     const evaluator = await gb.loadEvaluator("mnist");
     const samples = gb.sampleGan(trainer, 10_000, 3);
@@ -80,6 +81,7 @@ const CHECKS: Record<string, () => Promise<Result[]>> = {
     const seconds = (Date.now() - started) / 1000;
     return [
       { id: "dcgan", chapter: "04", what: "DCGAN on MNIST: classifier score vs real test set", value: `${fake.classifierScore.toFixed(2)} vs ${real.classifierScore.toFixed(2)} (${((100 * fake.classifierScore) / real.classifierScore).toFixed(0)}%)`, target: ">= 90% of real", pass: fake.classifierScore >= 0.9 * real.classifierScore, seconds },
+      { id: "dcgan-read", chapter: "04", what: "DCGAN on MNIST: samples the evaluator classifies with p > 0.9 (of 10,000), every digit present", value: `${(100 * fake.confident).toFixed(1)}%, ${fake.classesPresent} digits present (real ${(100 * real.confident).toFixed(1)}%)`, target: ">= 60%, 10 digits", pass: fake.confident >= 0.6 && fake.classesPresent === 10, seconds },
       { id: "dcgan-digits", chapter: "04", what: "DCGAN on MNIST: each digit's share of 10,000 samples", value: `${(100 * Math.min(...shares)).toFixed(1)}%-${(100 * Math.max(...shares)).toFixed(1)}%`, target: "all within 5-15%", pass: shares.every((p) => p >= 0.05 && p <= 0.15), seconds },
     ];
   },

@@ -33,8 +33,9 @@ const ringFix = (method: GB.CollapseMethod, about: string, mixture: GB.ToyMixtur
 const MODELS: Record<string, Model> = {
   vanilla: { about: "chapter 03: MLP GAN on MNIST", data: "mnist", recipe: (gb, seed, steps) => gb.vanillaMnist(seed, steps) },
   "vanilla-wide": { about: "chapter 03's MLP GAN with G 256 -> 512 -> 1024 (long run): the shipped mlp-mnist", data: "mnist", recipe: (gb, seed, steps) => gb.vanillaMnistWide(seed, steps) },
-  dcgan: { about: "chapter 04: DCGAN on MNIST (or --data DIR: your own images)", data: "mnist", recipe: (gb, seed, steps, image) => gb.dcgan(seed, steps, image), folder: true },
-  "dcgan-fashion": { about: "chapter 04: DCGAN on Fashion-MNIST", data: "fashion-mnist", recipe: (gb, seed, steps) => gb.dcgan(seed, steps) },
+  "dcgan-live": { about: "chapter 04: the deeper DCGAN with the least-squares loss on MNIST, 600 steps", data: "mnist", recipe: (gb, seed, steps) => gb.dcganLive(seed, steps) },
+  "dcgan-fashion": { about: "chapter 04: the shallow DCGAN (dcgan) on Fashion-MNIST", data: "fashion-mnist", recipe: (gb, seed, steps) => gb.dcgan(seed, steps) },
+  dcgan: { about: "chapter 04's shallow DCGAN, the course's network at Adam 2e-4 (or --data DIR: your own images, as in chapter 08)", data: "mnist", recipe: (gb, seed, steps, image) => gb.dcgan(seed, steps, image), folder: true },
   "dcgan-long": { about: "chapter 04's DCGAN, long run (averaged G, late drop)", data: "mnist", recipe: (gb, seed, steps, image) => gb.dcganLong(seed, steps, image), folder: true },
   "dcgan-wide": { about: "chapter 04's DCGAN twice as wide, Adam 5e-4, averaged G, late drop (long run)", data: "mnist", recipe: (gb, seed, steps) => gb.dcganWide(seed, steps) },
   "dcgan-deep": { about: "chapter 04's DCGAN with a 3x3 conv after every resolution change, as dcgan-wide otherwise (long run): the shipped dcgan-mnist", data: "mnist", recipe: (gb, seed, steps) => gb.dcganDeep(seed, steps) },
@@ -72,7 +73,8 @@ options:
                        fall at the same share of the run)
   --seed S             seed (default 0); seeded runs on the same backend and threads repeat exactly
   --drop-at STEP       move the recipe's learning-rate drop to this step (for recipes with one:
-                       vanilla, acgan, acgan-fashion, the ring and grid fixes)
+                       vanilla-wide, dcgan-live and the long runs, acgan, acgan-fashion, the
+                       ring and grid fixes)
   --backend NAME       tensorflow | wasm | cpu (default: the fastest that loads)
   --data DIR           dcgan, dcgan-long: train on every PNG and JPEG under DIR instead of MNIST
   --size N             with --data: image side, 32 or 64 (default 32); images are centre-cropped

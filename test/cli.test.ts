@@ -28,11 +28,11 @@ test("npm run train: --help, bad options exit 2, an existing output folder is no
 
 test("npm run train: --steps sets the recipe's length, so its learning-rate drop falls at the same share of the run", { timeout: 120_000 }, () => {
   const out = path.join(tempDir(), "run");
-  const r = spawnSync(process.execPath, ["--import", "tsx", TRAIN, "vanilla", "--quick", "--steps", "10", "--out", out], { cwd: REPO, encoding: "utf8", timeout: 110_000 });
+  const r = spawnSync(process.execPath, ["--import", "tsx", TRAIN, "vanilla-wide", "--quick", "--steps", "10", "--out", out], { cwd: REPO, encoding: "utf8", timeout: 110_000 });
   assert.equal(r.status, 0, r.stderr);
   const state = JSON.parse(fs.readFileSync(path.join(out, "checkpoint", "checkpoint.json"), "utf8")).state;
   assert.equal(state.step, 10);
-  // vanillaMnist drops both rates to a tenth for the last fifth of its steps: at step 8 of 10
+  // vanillaMnistWide drops both rates to a tenth for the last fifth of its steps: at step 8 of 10
   assert.deepEqual(state.options.learningRateDrops, [{ step: 8, factor: 0.1 }]);
 });
 

@@ -166,12 +166,14 @@ test("the long-run recipes build the networks and schedules their comments descr
   const filters = (m: tf.LayersModel) => m.layers.filter((l) => l.getClassName().startsWith("Conv2D")).map((l) => (l.getConfig() as { filters: number }).filters);
   const dispose = (r: gb.Recipe) => [r.gan.generator, r.gan.discriminator].forEach((m) => m.dispose());
 
-  // vanillaMnistWide: a third hidden layer of 1,024 units in G; D, optimizer and schedule as vanillaMnist.
+  // vanillaMnistWide: a third hidden layer of 1,024 units in G; D and optimizer as vanillaMnist, whose
+  // rate stays at 1e-3 to the end, with both rates a tenth for the last fifth.
   const [mlp, wide] = [gb.vanillaMnist(0, 10_000), gb.vanillaMnistWide(0, 10_000)];
   assert.deepEqual(units(mlp.gan.generator), [256, 512, 784]);
   assert.deepEqual(units(wide.gan.generator), [256, 512, 1024, 784]);
   assert.deepEqual(units(wide.gan.discriminator), units(mlp.gan.discriminator));
-  assert.deepEqual(wide.options, mlp.options);
+  assert.deepEqual(mlp.options.learningRateDrops, []);
+  assert.deepEqual(wide.options, { ...mlp.options, learningRateDrops: [{ step: 8000, factor: 0.1 }] });
 
   // acganDeep: refine in both networks (one more conv than acgan's per scale), the classifier
   // head, the averaged G, the given rate for both players, a tenth of it after 5/8 of the steps.
@@ -190,5 +192,13 @@ test("the long-run recipes build the networks and schedules their comments descr
   assert.deepEqual(filters(wideG.gan.generator), filters(narrow.gan.generator).map((f, i, all) => (i === all.length - 1 ? f : f * 1.5)));
   assert.deepEqual(filters(wideG.gan.discriminator), filters(narrow.gan.discriminator));
   assert.deepEqual(wideG.options, narrow.options);
-  [mlp, wide, acgan, deep, narrow, wideG].forEach(dispose);
+
+  // dcganLive (chapter 04): dcganDeep's networks and averaged G with the least-squares loss, Adam 1e-3 and no drop.
+  const live = gb.dcganLive(0);
+  assert.equal(live.steps, 600);
+  assert.deepEqual(filters(live.gan.generator), filters(narrow.gan.generator));
+  assert.deepEqual(filters(live.gan.discriminator), filters(narrow.gan.discriminator));
+  const adam1e3 = { learningRate: 1e-3, beta1: 0.5 };
+  assert.deepEqual(live.options, { ...narrow.options, loss: "least-squares", learningRateDrops: [], dOptimizer: adam1e3, gOptimizer: adam1e3 });
+  [mlp, wide, acgan, deep, narrow, wideG, live].forEach(dispose);
 });
