@@ -73,8 +73,8 @@ options:
                        fall at the same share of the run)
   --seed S             seed (default 0); seeded runs on the same backend and threads repeat exactly
   --drop-at STEP       move the recipe's learning-rate drop to this step (for recipes with one:
-                       vanilla-wide, dcgan-live and the long runs, acgan, acgan-fashion, the
-                       ring and grid fixes)
+                       vanilla-wide and the other long runs, acgan, acgan-fashion, the ring
+                       and grid fixes)
   --backend NAME       tensorflow | wasm | cpu (default: the fastest that loads)
   --data DIR           dcgan, dcgan-long: train on every PNG and JPEG under DIR instead of MNIST
   --size N             with --data: image side, 32 or 64 (default 32); images are centre-cropped

@@ -20,6 +20,14 @@ export interface Recipe {
 /** Chapter 03, 1D: two Gaussians at -2 and +2 (std 0.4); small MLPs, Adam 1e-3. */
 export const MIXTURE_1D: Mixture = mixture1d([-2, 2], 0.4);
 
+/**
+ * Both learning rates a tenth from `share` of a run of `steps` generator steps on (e.g. 0.8: the last
+ * fifth); no drop when `share` is undefined or null. What every recipe's `learningRateDrops` holds.
+ */
+function dropToATenth(steps: number, share: number | null | undefined): { step: number; factor: number }[] {
+  return share === undefined || share === null ? [] : [{ step: Math.round(steps * share), factor: 0.1 }];
+}
+
 /** An MLP GAN on toy points of `dims` dimensions: the shape of chapter 03's 1D and 2D recipes. */
 function toyRecipe(o: { seed: number; dims: number; latentDim: number; hidden: number[]; batchSize: number; learningRate: number; steps: number }): Recipe {
   return {
@@ -89,7 +97,7 @@ function mlpMnist(seed: number, steps: number, generatorHidden: number[], dropAt
       seed,
       dOptimizer: adam,
       gOptimizer: adam,
-      learningRateDrops: dropAt === undefined ? [] : [{ step: Math.round(steps * dropAt), factor: 0.1 }],
+      learningRateDrops: dropToATenth(steps, dropAt),
       generatorAverage: 0.999,
     },
     steps,
@@ -130,7 +138,7 @@ export function dcgan(seed = 0, steps = 400, image: { size?: DcganSize; channels
  */
 export function dcganLong(seed = 0, steps = 12_000, image: { size?: DcganSize; channels?: number } = {}): Recipe {
   const recipe = dcgan(seed, steps, image);
-  recipe.options = { ...recipe.options, generatorAverage: 0.999, learningRateDrops: [{ step: Math.round(steps * 0.8), factor: 0.1 }] };
+  recipe.options = { ...recipe.options, generatorAverage: 0.999, learningRateDrops: dropToATenth(steps, 0.8) };
   return recipe;
 }
 
@@ -182,9 +190,9 @@ export function dcganDeepWideG(seed = 0, steps = 6_000, loss: GanLoss = "non-sat
  * G, with the least-squares loss, Adam 1e-3 for both players and no learning-rate drop, for 600
  * steps (about 180 s on the 2-core machine's two threads). Measured at 600 steps on two threads
  * (seed 0, 2,000 samples of the averaged G): 64.6% read with p > 0.9, score 6.85, the rarest digit
- * 5.9% (on 10,000 samples, `npm run results`: 63.8%, score 6.90); at Adam 5e-4, 59.9%, score 6.36, the rarest digit 4.0%; at 5e-4 with the long runs' drop
- * for the last fifth, 55.5% and 5.90 (10,000 samples): the drop stops G while it is still
- * improving, as in chapter 03. At 700 steps on one thread (Adam 5e-4, with the drop) the
+ * 5.9% (on 10,000 samples, `npm run results`: 63.8%, score 6.90); at Adam 5e-4, 59.9%, score
+ * 6.36, the rarest digit 4.0%; at 5e-4 with the long runs' drop for the last fifth, 55.5% and 5.90
+ * (10,000 samples): the drop stops G while it is still improving, as in chapter 03. At 700 steps on one thread (Adam 5e-4, with the drop) the
  * least-squares deep model read 59.8% (score 6.44), the same with the non-saturating loss 54.2%
  * (score 4.67, the rarest digit 0.7%). Chapter 04's former recipe, {@link dcgan}'s shallower
  * networks at Adam 2e-4 with no average, read about 45% (score 4.4) from step 400 to 1,000
@@ -220,7 +228,7 @@ function longDcgan(
       discriminator: buildDcganDiscriminator({ width, refine, seed: seed + 2 }),
       latentDim,
     },
-    options: { batchSize: 64, seed, loss, dOptimizer: adam, gOptimizer: adam, generatorAverage: 0.999, learningRateDrops: dropAt === null ? [] : [{ step: Math.round(steps * dropAt), factor: 0.1 }] },
+    options: { batchSize: 64, seed, loss, dOptimizer: adam, gOptimizer: adam, generatorAverage: 0.999, learningRateDrops: dropToATenth(steps, dropAt) },
     steps,
   };
 }
@@ -259,7 +267,7 @@ export function acgan(seed = 0, steps = 320): Recipe {
   return {
     ...recipe,
     gan: { ...recipe.gan, auxiliaryClassifier: true },
-    options: { ...recipe.options, learningRateDrops: [{ step: Math.round((steps * 5) / 8), factor: 0.1 }] },
+    options: { ...recipe.options, learningRateDrops: dropToATenth(steps, 5 / 8) },
   };
 }
 
@@ -277,7 +285,7 @@ export function acganDeep(seed = 0, steps = 3_000, learningRate = 2e-4): Recipe 
   return {
     ...recipe,
     gan: { ...recipe.gan, auxiliaryClassifier: true },
-    options: { ...recipe.options, dOptimizer: adam, gOptimizer: adam, generatorAverage: 0.999, learningRateDrops: [{ step: Math.round((steps * 5) / 8), factor: 0.1 }] },
+    options: { ...recipe.options, dOptimizer: adam, gOptimizer: adam, generatorAverage: 0.999, learningRateDrops: dropToATenth(steps, 5 / 8) },
   };
 }
 
@@ -428,7 +436,7 @@ export function collapseRecipe(job: CollapseSpec): Recipe & { setting: CollapseS
       unrolledSteps: job.method === "unrolled" ? 5 : 0,
       dOptimizer: optimizer,
       gOptimizer,
-      learningRateDrops: s.dropAt === undefined ? [] : [{ step: Math.round(steps * s.dropAt), factor: 0.1 }],
+      learningRateDrops: dropToATenth(steps, s.dropAt),
       generatorAverage: s.generatorAverage,
     },
     steps,
