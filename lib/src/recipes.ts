@@ -237,9 +237,10 @@ function longDcgan(
  * Chapter 04's live recipe ({@link dcganLive}) trained longer: the same networks, loss, Adam 1e-3
  * and averaged G, with both rates a tenth for the last fifth of the run so the game settles instead
  * of collapsing (without the drop, `dcganLive` collapsed after step 3,000). 3,000 steps by default.
+ * `generatorWidth` 96 makes G half as wide again, as {@link dcganDeepWideG}.
  */
-export function dcganLiveLong(seed = 0, steps = 3_000): Recipe {
-  return longDcgan(seed, steps, { width: 64, refine: true }, { loss: "least-squares", learningRate: 1e-3 });
+export function dcganLiveLong(seed = 0, steps = 3_000, generatorWidth = 64): Recipe {
+  return longDcgan(seed, steps, { width: 64, refine: true, generatorWidth }, { loss: "least-squares", learningRate: 1e-3 });
 }
 
 /**
