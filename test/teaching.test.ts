@@ -200,5 +200,14 @@ test("the long-run recipes build the networks and schedules their comments descr
   assert.deepEqual(filters(live.gan.discriminator), filters(narrow.gan.discriminator));
   const adam1e3 = { learningRate: 1e-3, beta1: 0.5 };
   assert.deepEqual(live.options, { ...narrow.options, loss: "least-squares", learningRateDrops: [], dOptimizer: adam1e3, gOptimizer: adam1e3 });
-  [mlp, wide, acgan, deep, narrow, wideG, live].forEach(dispose);
+
+  // dcganLiveLong (the shipped dcgan-mnist): the live recipe with both rates a tenth for the last fifth.
+  const [liveLong, liveLongWideG] = [gb.dcganLiveLong(0), gb.dcganLiveLong(0, 3000, 96)];
+  assert.equal(liveLong.steps, 3000);
+  assert.deepEqual(filters(liveLong.gan.generator), filters(live.gan.generator));
+  assert.deepEqual(filters(liveLong.gan.discriminator), filters(live.gan.discriminator));
+  assert.deepEqual(liveLong.options, { ...live.options, learningRateDrops: [{ step: 2400, factor: 0.1 }] });
+  assert.deepEqual(filters(liveLongWideG.gan.generator), filters(wideG.gan.generator));
+  assert.deepEqual(liveLongWideG.options, liveLong.options);
+  [mlp, wide, acgan, deep, narrow, wideG, live, liveLong, liveLongWideG].forEach(dispose);
 });
