@@ -238,7 +238,8 @@ function longDcgan(
  * of collapsing (without the drop, `dcganLive` collapsed after step 3,000). 3,000 steps by default.
  * The shipped `dcgan-mnist` (seed 0, one thread, 30 minutes beside another run; 2,000 samples per
  * checkpoint): score 7.02, 7.74, 8.06, 8.09, 8.15, 8.11 at steps 500 to 3,000, 65.0% to 80.8% read
- * with p > 0.9; on 10,000 samples 80.7% read, digits 5.3-13.0%, score 8.11 (83% of real).
+ * with p > 0.9; on 10,000 samples 80.7% read, digits 5.3-13.0%, score 8.11 (83% of real). Seed 1
+ * read 81.3% with score 8.08, but drew the 6s at 3.8%: the 6s are this recipe's weak digit.
  * `generatorWidth` 96 makes G half as wide again, as {@link dcganDeepWideG}: a trial that was level
  * with the narrow G to step 1,500 and collapsed before its drop (score 3.06 at step 2,000; README).
  * At Adam 1e-3 the game runs close to the edge of stability.
