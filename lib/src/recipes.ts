@@ -204,8 +204,11 @@ export function dcganDeepWideG(seed = 0, steps = 6_000, loss: GanLoss = "non-sat
  * 1e-3 with no drop the game does not settle. For long runs, {@link dcganLiveLong}.
  */
 export function dcganLive(seed = 0, steps = 600): Recipe {
-  return longDcgan(seed, steps, { width: 64, refine: true }, { loss: "least-squares", dropAt: null, learningRate: 1e-3 });
+  return longDcgan(seed, steps, { width: 64, refine: true }, { ...LIVE_TRAINING, dropAt: null });
 }
+
+/** What chapter 04's live run changes in the long runs' training: the least-squares loss and Adam 1e-3. */
+const LIVE_TRAINING = { loss: "least-squares", learningRate: 1e-3 } as const;
 
 /**
  * The long-run DCGANs' shared settings: Adam at `learningRate` (5e-4 by default, beta1 0.5) for both
@@ -245,7 +248,7 @@ function longDcgan(
  * At Adam 1e-3 the game runs close to the edge of stability.
  */
 export function dcganLiveLong(seed = 0, steps = 3_000, generatorWidth = 64): Recipe {
-  return longDcgan(seed, steps, { width: 64, refine: true, generatorWidth }, { loss: "least-squares", learningRate: 1e-3 });
+  return longDcgan(seed, steps, { width: 64, refine: true, generatorWidth }, LIVE_TRAINING);
 }
 
 /**
