@@ -413,7 +413,8 @@ export const QUALITY_GRID_STEPS = 3000;
  * modes steeper, so less noise lands in the gaps: PacGAN2 on the ring, seed 0, 6,000 steps, put
  * 89.2% of its samples within 3 std of a mode with these networks against 76.5% with
  * {@link QUALITY_SETTING}'s 2 x 128. About 3x the step time. On the grid they did not help: PacGAN4,
- * 30,000 steps, 59.8%, where the 2 x 128 networks' 60,000-step run (the shipped `grid`) has 80.1%.
+ * 30,000 steps, 59.8%, where the 2 x 128 networks had 80.1% after 60,000 steps and 88.0% after
+ * 150,000 (the shipped `grid`, 47 minutes on one thread).
  */
 export const PACGAN_TOY_NETWORKS: Partial<CollapseSetting> = {
   hidden: [400, 400, 400, 400],
