@@ -178,8 +178,9 @@ export function dcganDeep(seed = 0, steps = 8_000, loss: GanLoss = "non-saturati
  * score 8.06 (the deep model 79.4%, 8.19), so it was not shipped. On Fashion-MNIST it is the
  * shipped `dcgan-fashion` (seed 1, 5,000 steps, one thread): classifier score 6.46, 80.1% of real
  * images', on 10,000 samples; seed 0 (31 minutes on two threads) scored 6.40, 79.4% (the deep
- * model 6.31 after 8,000 steps), and reached the deep model's best by step 3,000. With `loss` "least-squares" on Fashion-MNIST it was
- * 0.4-1.0 of score ahead to step 3,000 (6.49), and fell to 6.30 after the drop at 3,200 (README).
+ * model 6.31 after 8,000 steps), and reached the deep model's best by step 3,000. With `loss`
+ * "least-squares" on Fashion-MNIST it was 0.4-1.0 of score ahead to step 3,000 (6.49), and fell to
+ * 6.30 after the drop at 3,200 (README).
  */
 export function dcganDeepWideG(seed = 0, steps = 6_000, loss: GanLoss = "non-saturating"): Recipe {
   return longDcgan(seed, steps, { width: 64, refine: true, generatorWidth: 96 }, { loss });
