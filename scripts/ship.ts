@@ -25,6 +25,7 @@ interface TrainerState {
   latentDim: number;
   classes?: number;
   auxiliaryClassifier?: boolean;
+  infoCode?: gb.Gan["infoCode"];
 }
 
 async function main(): Promise<void> {
@@ -74,6 +75,7 @@ async function main(): Promise<void> {
     latentDim: state.latentDim,
     classes: state.classes,
     auxiliaryClassifier: state.auxiliaryClassifier,
+    infoCode: state.infoCode,
   };
   const at = { step: state.step, seconds: state.history.at(-1)?.seconds ?? 0 };
 
@@ -122,6 +124,7 @@ async function main(): Promise<void> {
     latentDim: state.latentDim,
     ...(state.classes ? { classes: state.classes } : {}),
     ...(state.auxiliaryClassifier ? { auxiliaryClassifier: true } : {}),
+    ...(state.infoCode ? { infoCode: state.infoCode } : {}),
     ...(packSize && packSize > 1 ? { packSize } : {}),
     generator: trained.averagedGenerator ? "averaged" : "raw",
     metrics,

@@ -11,6 +11,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import "./gradients"; // zero gradients for comparisons (WGAN-GP), faster batch norm and LeakyReLU gradients
+import { latentCodes } from "./latent-code";
 
 export const GAN_LOSSES = ["minimax", "non-saturating", "least-squares", "wgan-gp"] as const;
 export type GanLoss = (typeof GAN_LOSSES)[number];
@@ -39,6 +40,15 @@ export interface Gan {
    * and G to make samples D classifies as the class asked for.
    */
   auxiliaryClassifier?: boolean;
+  /**
+   * InfoGAN (Chen et al. 2016): G's noise carries a discrete code of `codes` equally likely values
+   * (a generator built with `latentCodes`), D outputs [N, 1 + codes], a real/fake logit then code
+   * logits, and both players also minimise `weight` times the cross-entropy of D's code logits on
+   * G's samples against the code in their noise. D learns to read the code back and G to draw each
+   * code distinctly: G's noise becomes a choice between kinds of sample plus a style, so fewer
+   * samples land between kinds. Real samples carry no code. Default off.
+   */
+  infoCode?: { codes: number; weight: number };
 }
 
 /**
@@ -81,13 +91,21 @@ export function classCrossEntropy(classLogits: tf.Tensor, oneHot: tf.Tensor): tf
 }
 
 /**
- * D's output split into the real/fake logit [N, 1] and, for an ACGAN given `classLabels`, the
- * cross-entropy of the class logits [N, classes] against them (undefined otherwise).
+ * D's output split into the real/fake logit [N, 1] and, for an ACGAN (or an InfoGAN) given
+ * `classLabels` (or codes), the cross-entropy of the class logits [N, classes] against them, times
+ * the InfoGAN's weight (undefined otherwise).
  */
 export function splitOutput(gan: Gan, output: tf.Tensor, classLabels?: tf.Tensor): { logits: tf.Tensor; classLoss?: tf.Scalar } {
-  if (!gan.auxiliaryClassifier) return { logits: output };
+  if (!gan.auxiliaryClassifier && !gan.infoCode) return { logits: output };
   const [logits, classLogits] = tf.split(output, [1, output.shape[1]! - 1], 1);
-  return { logits, classLoss: classLabels ? classCrossEntropy(classLogits, classLabels) : undefined };
+  if (!classLabels) return { logits };
+  const loss = classCrossEntropy(classLogits, classLabels);
+  return { logits, classLoss: gan.infoCode ? (tf.mul(gan.infoCode.weight, loss) as tf.Scalar) : loss };
+}
+
+/** An InfoGAN's codes in `noise` [N, latentDim], one-hot [N, codes] (undefined for other GANs). */
+export function noiseCodes(gan: Gan, noise: tf.Tensor): tf.Tensor2D | undefined {
+  return gan.infoCode ? latentCodes(noise, gan.infoCode.codes) : undefined;
 }
 
 // #region chapter 05: PacGAN's packing
@@ -229,14 +247,14 @@ export function discriminatorGradients(
   let stats: tf.Tensor1D | undefined;
   const result = gradientsOf(gan.discriminator, () => {
     const fake = generate(gan, noise, labels?.fake);
-    // ACGAN (chapter 06): D also learns to classify, real samples only (taught on G's samples too,
-    // the paper's L_C, D learns to read G's own conventions and G's digits drift).
+    // ACGAN (chapter 06): D also classifies real samples (chapter 06 says why not G's); InfoGAN
+    // (chapter 04's shipped DCGAN): D learns to read the code in G's noise from G's samples.
     const realOut = splitOutput(gan, discriminate(gan, real, labels?.real), labels?.real);
-    const fakeLogits = splitOutput(gan, discriminate(gan, fake, labels?.fake)).logits;
-    const realLogits = realOut.logits;
-    stats = tf.keep(discriminatorStats(realLogits, fakeLogits, options.loss));
-    let loss = discriminatorLoss(realLogits, fakeLogits, options);
+    const fakeOut = splitOutput(gan, discriminate(gan, fake, labels?.fake), noiseCodes(gan, noise));
+    stats = tf.keep(discriminatorStats(realOut.logits, fakeOut.logits, options.loss));
+    let loss = discriminatorLoss(realOut.logits, fakeOut.logits, options);
     if (realOut.classLoss) loss = tf.add(loss, realOut.classLoss) as tf.Scalar;
+    if (fakeOut.classLoss) loss = tf.add(loss, fakeOut.classLoss) as tf.Scalar;
     if (options.loss !== "wgan-gp") return loss;
     // WGAN-GP (chapter 05): D is a critic kept 1-Lipschitz by a gradient penalty.
     const penalty = tf.mul(options.gradientPenalty ?? 10, gradientPenalty(gan, real, fake));
@@ -311,9 +329,9 @@ export function generatorGradients(
 ): Gradients {
   return gradientsOf(gan.generator, () => {
     const fake = generate(gan, noise, labels);
-    const out = splitOutput(gan, discriminate(gan, fake, labels), labels);
+    const out = splitOutput(gan, discriminate(gan, fake, labels), labels ?? noiseCodes(gan, noise));
     const loss = generatorLoss(out.logits, options);
-    // ACGAN: G also wants D to read its sample as the class asked for.
+    // ACGAN: G also wants D to read its sample as the class asked for (InfoGAN: its noise's code).
     return out.classLoss ? (tf.add(loss, out.classLoss) as tf.Scalar) : loss;
   });
 }

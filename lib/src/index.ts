@@ -25,6 +25,7 @@ export * from "./images";
 export * from "./image-folder";
 export * from "./metrics";
 export * from "./models";
+export * from "./latent-code";
 export * from "./nn";
 export * from "./pix2pix";
 export * from "./pix2pix-trainer";

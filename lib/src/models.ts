@@ -4,6 +4,7 @@
  * initial weights. Discriminators output one logit per example (no sigmoid): losses apply it.
  */
 import * as tf from "@tensorflow/tfjs";
+import { LatentCode } from "./latent-code";
 
 export type Activation = "linear" | "relu" | "leakyRelu" | "sigmoid" | "tanh";
 
@@ -151,6 +152,11 @@ export interface DcganOptions {
    * long-run recipe `dcganDeep`). Default false: chapter 04's networks.
    */
   refine?: boolean;
+  /**
+   * InfoGAN's discrete code in the generator's noise: z[:, 0] becomes a one-hot choice of this many
+   * equally likely codes ({@link LatentCode}); the GAN's `infoCode` teaches D to read it back. Default none.
+   */
+  latentCodes?: number;
 }
 
 export const DCGAN_SIZES = [28, 32, 64] as const;
@@ -178,7 +184,9 @@ export function buildDcganGenerator(options: DcganOptions = {}): tf.Sequential {
   const init = (i: number) => initFor(seed, i, "dcgan");
   const first = width * 2 ** (doublings - 2); // feature maps at base x base
   const model = tf.sequential({ name: "generator" });
-  model.add(tf.layers.dense({ inputShape: [latentDim], units: base * base * first, useBias: false, kernelInitializer: init(0) }));
+  if (options.latentCodes !== undefined) model.add(new LatentCode({ codes: options.latentCodes, inputShape: [latentDim] }));
+  const input = options.latentCodes === undefined ? { inputShape: [latentDim] } : {};
+  model.add(tf.layers.dense({ ...input, units: base * base * first, useBias: false, kernelInitializer: init(0) }));
   model.add(tf.layers.batchNormalization({ momentum: 0.9 }));
   model.add(tf.layers.leakyReLU({ alpha: 0.2 }));
   model.add(tf.layers.reshape({ targetShape: [base, base, first] }));

@@ -219,17 +219,19 @@ const LIVE_TRAINING = { loss: "least-squares", learningRate: 1e-3 } as const;
 function longDcgan(
   seed: number,
   steps: number,
-  shape: { width: number; refine?: boolean; generatorWidth?: number },
+  shape: { width: number; refine?: boolean; generatorWidth?: number; infoCode?: Gan["infoCode"] },
   { loss = "non-saturating", dropAt = 0.8, learningRate = 5e-4 }: { loss?: GanLoss; dropAt?: number | null; learningRate?: number } = {},
 ): Recipe {
   const latentDim = 64;
   const adam = { learningRate, beta1: 0.5 };
-  const { generatorWidth = shape.width, width, refine } = shape;
+  const { generatorWidth = shape.width, width, refine, infoCode } = shape;
+  const codes = infoCode?.codes;
   return {
     gan: {
-      generator: buildDcganGenerator({ latentDim, width: generatorWidth, refine, seed: seed + 1 }),
-      discriminator: buildDcganDiscriminator({ width, refine, seed: seed + 2 }),
+      generator: buildDcganGenerator({ latentDim, width: generatorWidth, refine, latentCodes: codes, seed: seed + 1 }),
+      discriminator: buildDcganDiscriminator({ width, refine, outputs: 1 + (codes ?? 0), seed: seed + 2 }),
       latentDim,
+      ...(infoCode ? { infoCode } : {}),
     },
     options: { batchSize: 64, seed, loss, dOptimizer: adam, gOptimizer: adam, generatorAverage: 0.999, learningRateDrops: dropToATenth(steps, dropAt) },
     steps,
@@ -250,6 +252,19 @@ function longDcgan(
  */
 export function dcganLiveLong(seed = 0, steps = 3_000, generatorWidth = 64): Recipe {
   return longDcgan(seed, steps, { width: 64, refine: true, generatorWidth }, LIVE_TRAINING);
+}
+
+/**
+ * {@link dcganLiveLong} as an InfoGAN (Chen et al. 2016): G's first noise number picks one of
+ * `codes` equally likely codes, D has `codes` more outputs, and both players add `weight` times the
+ * cross-entropy of D reading the code from G's samples (`gan.infoCode`). An unconditional G thus
+ * learns a discrete choice (for digits, mostly which digit) and a continuous style, instead of
+ * passing its samples through ambiguous shapes between digits. Chen et al. weight a discrete
+ * code's loss 1; beside the least-squares loss (about 0.25 per sample) 1 slowed the first 1,000
+ * steps (score 6.55 against 7.7), 0.2 did not (README).
+ */
+export function dcganLiveInfo(seed = 0, steps = 3_000, codes = 10, weight = 0.2): Recipe {
+  return longDcgan(seed, steps, { width: 64, refine: true, infoCode: { codes, weight } }, LIVE_TRAINING);
 }
 
 /**

@@ -8,7 +8,7 @@
  * Training is unchanged; sampling costs 1 / (acceptance rate) times more.
  */
 import * as tf from "@tensorflow/tfjs";
-import { discriminate, generate, trainableVariables, type Gan } from "./gan";
+import { discriminate, generate, splitOutput, trainableVariables, type Gan } from "./gan";
 import { sampleNoise } from "./sampling";
 import { makeRandom } from "./random";
 
@@ -94,13 +94,13 @@ export function discriminatorScore(gan: Gan, data: tf.Tensor, pack = 1, seed = 0
   let call = 0;
   return (samples) =>
     tf.tidy(() => {
-      if (pack === 1) return discriminate(gan, samples, undefined, false);
+      if (pack === 1) return splitOutput(gan, discriminate(gan, samples, undefined, false)).logits;
       const n = samples.shape[0];
       const parts = [samples];
       for (let p = 1; p < pack; p++) parts.push(tf.gather(data, tf.randomUniform([n], 0, data.shape[0], "int32", seed * 7919 + call * 31 + p)));
       call++;
       // [x_i, r_i1, ...] consecutively, so D's packing groups each sample with its real companions.
-      return discriminate(gan, tf.reshape(tf.stack(parts, 1), [n * pack, ...samples.shape.slice(1)]), undefined, false);
+      return splitOutput(gan, discriminate(gan, tf.reshape(tf.stack(parts, 1), [n * pack, ...samples.shape.slice(1)]), undefined, false)).logits;
     });
 }
 

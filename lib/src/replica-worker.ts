@@ -43,6 +43,7 @@ const replica = async (): Promise<Gan> => {
     latentDim: setup.latentDim,
     classes: setup.classes,
     auxiliaryClassifier: setup.auxiliaryClassifier,
+    infoCode: setup.infoCode,
     prepare: setup.prepare ? prepareFromSpec(setup.prepare) : undefined,
   };
   return gan;

@@ -51,6 +51,7 @@ export interface ReplicaSetup {
   latentDim: number;
   classes?: number;
   auxiliaryClassifier?: boolean;
+  infoCode?: Gan["infoCode"];
   prepare?: PrepareSpec;
   /** The loss options (loss, realLabel, gradientPenalty; l1Weight for pix2pix). */
   loss: Record<string, unknown>;
@@ -107,8 +108,8 @@ export class ReplicaPool {
 
   /** Starts `count` workers with replicas of `gan`; resolves when every one is ready. */
   static start(gan: Gan, count: number, loss: Record<string, unknown>): Promise<ReplicaPool> {
-    const { latentDim, classes, auxiliaryClassifier } = gan;
-    return ReplicaPool.launch(count, { task: "gan", generator: describeModel(gan.generator), discriminator: describeModel(gan.discriminator), latentDim, classes, auxiliaryClassifier, prepare: gan.prepare?.spec, loss, backend: tf.getBackend() });
+    const { latentDim, classes, auxiliaryClassifier, infoCode } = gan;
+    return ReplicaPool.launch(count, { task: "gan", generator: describeModel(gan.generator), discriminator: describeModel(gan.discriminator), latentDim, classes, auxiliaryClassifier, infoCode, prepare: gan.prepare?.spec, loss, backend: tf.getBackend() });
   }
 
   /** Starts `count` workers with replicas of a pix2pix model (pix2pix.ts; D may be absent). */

@@ -296,7 +296,7 @@ export class GanTrainer {
     await writeTrainerCheckpoint(dir, {
       gan: this.gan,
       averagedGenerator: this.averagedGenerator,
-      state: { step: this.step, history: this.history, options: this.options, latentDim: this.gan.latentDim, classes: this.gan.classes, auxiliaryClassifier: this.gan.auxiliaryClassifier },
+      state: { step: this.step, history: this.history, options: this.options, latentDim: this.gan.latentDim, classes: this.gan.classes, auxiliaryClassifier: this.gan.auxiliaryClassifier, infoCode: this.gan.infoCode },
       previewNoise: this.previewNoise,
       dSlots: (await this.dOptimizer.getWeights()).map((w) => w.tensor),
       gSlots: (await this.gOptimizer.getWeights()).map((w) => w.tensor),
@@ -315,7 +315,7 @@ export class GanTrainer {
     const saved = { discriminator: s.options.dOptimizer.learningRate, generator: s.options.gOptimizer.learningRate };
     const trainer = new GanTrainer({
       // `prepare` is code, not data: a GAN trained with one (PacGAN, minibatch std) passes it again here.
-      gan: { generator: ckpt.generator, discriminator: ckpt.discriminator, latentDim: s.latentDim, classes: s.classes, auxiliaryClassifier: s.auxiliaryClassifier, prepare: options.prepare },
+      gan: { generator: ckpt.generator, discriminator: ckpt.discriminator, latentDim: s.latentDim, classes: s.classes, auxiliaryClassifier: s.auxiliaryClassifier, infoCode: s.infoCode, prepare: options.prepare },
       data,
       labels: options.labels,
       ...s.options,

@@ -63,6 +63,8 @@ export interface TrainedManifest {
   latentDim: number;
   classes?: number;
   auxiliaryClassifier?: boolean;
+  /** InfoGAN: the code G's noise carries, and its loss's weight (chapter 04's shipped DCGAN). */
+  infoCode?: Gan["infoCode"];
   /** PacGAN: how many samples D judges at once. */
   packSize?: number;
   /** Which generator the folder's `generator` is: the averaged one where the recipe kept it. */
@@ -153,6 +155,7 @@ export async function loadTrainedGan(name: string): Promise<TrainedGan> {
     latentDim: manifest.latentDim,
     ...(manifest.classes ? { classes: manifest.classes } : {}),
     ...(manifest.auxiliaryClassifier ? { auxiliaryClassifier: true } : {}),
+    ...(manifest.infoCode ? { infoCode: manifest.infoCode } : {}),
     ...(manifest.packSize && manifest.packSize > 1 ? { prepare: packSamples(manifest.packSize) } : {}),
   };
   return { gan, manifest };

@@ -17,6 +17,7 @@ export interface TrainerState {
   latentDim: number;
   classes?: number;
   auxiliaryClassifier?: boolean;
+  infoCode?: Gan["infoCode"];
 }
 
 /** A trainer checkpoint's contents, as {@link readTrainerCheckpoint} returns them. */

@@ -6,6 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { GAN_LOSSES, type Gan, type GanLoss } from "./gan";
+import { LatentCode } from "./latent-code";
 
 export interface OptimizerSpec {
   kind?: "adam" | "sgd" | "rmsprop";
@@ -161,11 +162,22 @@ export function validateTrainerOptions(o: TrainerOptions): void {
   if (!sameShape([null, ...viewShape.slice(1)], dIn)) {
     throw new Error(`The discriminator takes [${dIn}] but is given samples shaped [${viewShape}]${gan.prepare ? " (after the GAN's prepare view)" : ""}: build the discriminator for that input.`);
   }
-  const outputs = gan.auxiliaryClassifier ? 1 + gan.classes! : 1;
+  if (gan.infoCode) {
+    const { codes, weight } = gan.infoCode;
+    if (conditional) throw new Error("infoCode (InfoGAN) is for an unconditional GAN: its codes are drawn by G's noise, not given as labels; unset gan.classes");
+    if (!Number.isInteger(codes) || codes < 2) throw new Error(`infoCode.codes must be an integer >= 2; got ${codes}`);
+    if (!(weight >= 0 && Number.isFinite(weight))) throw new Error(`infoCode.weight must be a number >= 0; got ${weight}`);
+    const gCodes = gan.generator.layers[0] instanceof LatentCode ? gan.generator.layers[0].codes : undefined;
+    if (gCodes !== codes) {
+      throw new Error(`infoCode has ${codes} codes but the generator ${gCodes ? `carries ${gCodes}` : "carries no code"}: build it with buildDcganGenerator({ latentCodes: ${codes} })`);
+    }
+  }
+  const classLogits = gan.auxiliaryClassifier ? gan.classes! : (gan.infoCode?.codes ?? 0);
+  const outputs = 1 + classLogits;
   if (dOut.length !== 2 || dOut[1] !== outputs) {
     throw new Error(
-      gan.auxiliaryClassifier
-        ? `An ACGAN's discriminator must output a real/fake logit and ${gan.classes} class logits ([null, ${outputs}]); it outputs [${dOut}]`
+      classLogits
+        ? `An ${gan.infoCode ? "InfoGAN" : "ACGAN"}'s discriminator must output a real/fake logit and ${classLogits} ${gan.infoCode ? "code" : "class"} logits ([null, ${outputs}]); it outputs [${dOut}]`
         : `The discriminator must output one logit per example ([null, 1]); it outputs [${dOut}]`,
     );
   }
