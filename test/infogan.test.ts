@@ -9,7 +9,7 @@ import { discriminatorStep, generatorStep, noiseCodes, splitOutput, type Gan } f
 import { readCheckpoint, writeCheckpoint } from "../lib/src/checkpoint";
 import { LatentCode, latentCodes, normalQuantile } from "../lib/src/latent-code";
 import { buildDcganDiscriminator, buildDcganGenerator } from "../lib/src/models";
-import { sampleNoise } from "../lib/src/sampling";
+import { codeGrid, sampleNoise } from "../lib/src/sampling";
 import { GanTrainer } from "../lib/src/train";
 
 before(() => ready());
@@ -112,4 +112,18 @@ test("InfoGAN: bad setups are clear errors; a trainer saves the code and resumes
   trainer.dispose();
   resumed.dispose();
   data.dispose();
+});
+
+test("codeGrid: row c draws code c for every column's style; a GAN without a code is a clear error", () => {
+  const gan = tinyInfoGan();
+  const noise = sampleNoise(2, 4, 5);
+  const grid = codeGrid(gan, noise);
+  assert.deepEqual(grid.shape, [6, 28, 28, 1]);
+  // the same images as G given noise whose first number is the middle of each code's range
+  const middles = [normalQuantile(1 / 6), 0, normalQuantile(5 / 6)];
+  const rows = middles.flatMap((m) => [0, 1].map((c) => [m, ...Array.from(noise.dataSync().slice(c * 4 + 1, c * 4 + 4))]));
+  const expected = gan.generator.predict(tf.tensor2d(rows)) as tf.Tensor;
+  assert.ok(tf.max(tf.abs(tf.sub(grid, expected))).dataSync()[0] < 1e-5);
+  assert.deepEqual(Array.from(tf.argMax(latentCodes(tf.tensor2d(rows), 3), 1).dataSync()), [0, 0, 1, 1, 2, 2]);
+  assert.throws(() => codeGrid({ ...gan, infoCode: undefined }, noise), /codeGrid needs an InfoGAN/);
 });

@@ -6,6 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { generate, type Gan } from "./gan";
+import { normalQuantile } from "./latent-code";
 import { encodePng, imageGridRaster, type GridOptions, type Raster } from "./images";
 
 /** A batch of noise z ~ N(0, 1): [n, latentDim]; seeded when `seed` is given. */
@@ -71,6 +72,23 @@ export function classGrid(gan: Gan, noise: tf.Tensor2D, classes = gan.classes ??
     const z = tf.tile(noise, [classes, 1]); // row r repeats all the noise vectors
     const labels = tf.oneHot(tf.tensor1d(Array.from({ length: classes * cols }, (_, i) => Math.floor(i / cols)), "int32"), gan.classes!).toFloat();
     return generate(gan, z, labels, false);
+  });
+}
+
+/**
+ * An InfoGAN's grid (gan.infoCode): one row per code, one column per noise vector. Each row sets the
+ * code-carrying first noise number to the middle of its code's range and keeps the other numbers of
+ * the column, so a row shows what a code draws and a column one style. `noise` is [cols, latentDim];
+ * returns [codes * cols, ...sample] in row order, ready for `showImages(x, { cols })`.
+ */
+export function codeGrid(gan: Gan, noise: tf.Tensor2D): tf.Tensor {
+  if (!gan.infoCode) throw new Error("codeGrid needs an InfoGAN (gan.infoCode set), whose noise carries a code");
+  const { codes } = gan.infoCode;
+  const cols = noise.shape[0];
+  const middles = Array.from({ length: codes * cols }, (_, i) => normalQuantile((Math.floor(i / cols) + 0.5) / codes));
+  return tf.tidy(() => {
+    const rest = tf.slice(tf.tile(noise, [codes, 1]), [0, 1], [-1, -1]); // [codes * cols, latentDim - 1]
+    return generate(gan, tf.concat([tf.tensor2d(middles, [codes * cols, 1]), rest], 1), undefined, false);
   });
 }
 
