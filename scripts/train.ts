@@ -40,6 +40,7 @@ const MODELS: Record<string, Model> = {
   "dcgan-wide": { about: "chapter 04's DCGAN twice as wide, Adam 5e-4, averaged G, late drop (long run)", data: "mnist", recipe: (gb, seed, steps) => gb.dcganWide(seed, steps) },
   "dcgan-live-long": { about: "dcgan-live trained longer (default 3,000 steps), both rates a tenth for the last fifth (long run): the shipped dcgan-mnist", data: "mnist", recipe: (gb, seed, steps) => gb.dcganLiveLong(seed, steps) },
   "dcgan-live-info": { about: "dcgan-live-long as an InfoGAN: G's noise carries one of 10 codes that D learns to read back (long run)", data: "mnist", recipe: (gb, seed, steps) => gb.dcganLiveInfo(seed, steps) },
+  "dcgan-live-info-20": { about: "dcgan-live-info with 20 codes instead of 10 (long-run trial)", data: "mnist", recipe: (gb, seed, steps) => gb.dcganLiveInfo(seed, steps, 20) },
   "dcgan-live-long-wide-g": { about: "dcgan-live-long with G at width 96 (long-run trial)", data: "mnist", recipe: (gb, seed, steps) => gb.dcganLiveLong(seed, steps, 96) },
   "dcgan-deep": { about: "chapter 04's DCGAN with a 3x3 conv after every resolution change, as dcgan-wide otherwise (long run): dcgan-mnist before dcgan-live-long", data: "mnist", recipe: (gb, seed, steps) => gb.dcganDeep(seed, steps) },
   "dcgan-deep-wide-g": { about: "dcgan-deep with G at width 96 (long-run trial)", data: "mnist", recipe: (gb, seed, steps) => gb.dcganDeepWideG(seed, steps) },
