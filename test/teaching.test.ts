@@ -209,5 +209,12 @@ test("the long-run recipes build the networks and schedules their comments descr
   assert.deepEqual(liveLong.options, { ...live.options, learningRateDrops: [{ step: 2400, factor: 0.1 }] });
   assert.deepEqual(filters(liveLongWideG.gan.generator), filters(wideG.gan.generator));
   assert.deepEqual(liveLongWideG.options, liveLong.options);
-  [mlp, wide, acgan, deep, narrow, wideG, live, liveLong, liveLongWideG].forEach(dispose);
+  // dcganLiveInfo: dcganLiveLong as an InfoGAN, G's first layer the code, D 10 more outputs.
+  const info = gb.dcganLiveInfo(0, 5000);
+  assert.deepEqual(info.gan.infoCode, { codes: 10, weight: 0.2 });
+  assert.ok(info.gan.generator.layers[0] instanceof gb.LatentCode);
+  assert.deepEqual(filters(info.gan.generator), filters(live.gan.generator));
+  assert.deepEqual(info.gan.discriminator.outputs[0].shape, [null, 11]);
+  assert.deepEqual(info.options, { ...live.options, learningRateDrops: [{ step: 4000, factor: 0.1 }] });
+  [mlp, wide, acgan, deep, narrow, wideG, live, liveLong, liveLongWideG, info].forEach(dispose);
 });
