@@ -201,7 +201,7 @@ test("the long-run recipes build the networks and schedules their comments descr
   const adam1e3 = { learningRate: 1e-3, beta1: 0.5 };
   assert.deepEqual(live.options, { ...narrow.options, loss: "least-squares", learningRateDrops: [], dOptimizer: adam1e3, gOptimizer: adam1e3 });
 
-  // dcganLiveLong (the shipped dcgan-mnist): the live recipe with both rates a tenth for the last fifth.
+  // dcganLiveLong (dcgan-mnist until session 16): the live recipe with both rates a tenth for the last fifth.
   const [liveLong, liveLongWideG] = [gb.dcganLiveLong(0), gb.dcganLiveLong(0, 3000, 96)];
   assert.equal(liveLong.steps, 3000);
   assert.deepEqual(filters(liveLong.gan.generator), filters(live.gan.generator));
