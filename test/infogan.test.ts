@@ -99,6 +99,7 @@ test("InfoGAN: bad setups are clear errors; a trainer saves the code and resumes
   const plainG = buildDcganGenerator({ latentDim: 4, width: 4, seed: 1 });
   assert.throws(() => new GanTrainer({ gan: { ...gan, generator: plainG }, data, batchSize: 4 }), /carries no code: build it with buildDcganGenerator\(\{ latentCodes: 3 \}\)/);
   assert.throws(() => new GanTrainer({ gan: { ...gan, infoCode: { codes: 3, weight: -1 } }, data, batchSize: 4 }), /weight must be a number >= 0/);
+  assert.throws(() => new GanTrainer({ gan, data, batchSize: 4, loss: "wgan-gp" }), /wgan-gp is not supported for an InfoGAN/);
   const plainD = buildDcganDiscriminator({ width: 4, seed: 2 });
   assert.throws(() => new GanTrainer({ gan: { ...gan, discriminator: plainD }, data, batchSize: 4 }), /InfoGAN's discriminator must output a real\/fake logit and 3 code logits/);
   const trainer = new GanTrainer({ gan, data, batchSize: 4, threads: 1 });

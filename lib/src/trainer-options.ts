@@ -167,6 +167,7 @@ export function validateTrainerOptions(o: TrainerOptions): void {
     if (conditional) throw new Error("infoCode (InfoGAN) is for an unconditional GAN: its codes are drawn by G's noise, not given as labels; unset gan.classes");
     if (!Number.isInteger(codes) || codes < 2) throw new Error(`infoCode.codes must be an integer >= 2; got ${codes}`);
     if (!(weight >= 0 && Number.isFinite(weight))) throw new Error(`infoCode.weight must be a number >= 0; got ${weight}`);
+    if (o.loss === "wgan-gp") throw new Error("wgan-gp is not supported for an InfoGAN here (its gradient penalty would include D's code outputs)");
     const gCodes = gan.generator.layers[0] instanceof LatentCode ? gan.generator.layers[0].codes : undefined;
     if (gCodes !== codes) {
       throw new Error(`infoCode has ${codes} codes but the generator ${gCodes ? `carries ${gCodes}` : "carries no code"}: build it with buildDcganGenerator({ latentCodes: ${codes} })`);
