@@ -62,7 +62,7 @@ test("InfoGAN: the code loss is D's cross-entropy on G's samples against their n
   assert.ok(Math.abs(classLoss!.dataSync()[0] - 0.5 * -Math.log(0.6)) < 1e-6);
 });
 
-test("InfoGAN: D's step changes only D, code head included; G's step only G; the weight 0 is a plain GAN; no leak", () => {
+test("InfoGAN: the code's loss adds to D's; D's step changes only D, code head included; G's step only G; no leak", () => {
   const real = tf.randomUniform([6, 28, 28, 1], -1, 1, "float32", 1);
   const z = tf.randomNormal([6, 4], 0, 1, "float32", 2);
   const snapshot = (m: tf.LayersModel) => m.trainableWeights.map((w) => Array.from(w.read().dataSync()));

@@ -27,6 +27,13 @@ export function normalQuantile(p: number): number {
   return (lo + hi) / 2;
 }
 
+/** The k - 1 normal quantiles at 1/k, ..., (k-1)/k that split z[:, 0] into k equal-odds codes, computed once per k. */
+const boundsByCodes = new Map<number, number[]>();
+function codeBounds(codes: number): number[] {
+  if (!boundsByCodes.has(codes)) boundsByCodes.set(codes, Array.from({ length: codes - 1 }, (_, i) => normalQuantile((i + 1) / codes)));
+  return boundsByCodes.get(codes)!;
+}
+
 /**
  * The code each noise vector carries: z [N, latentDim] -> one-hot [N, codes], code c when z[:, 0]
  * lies between the normal's c/codes and (c+1)/codes quantiles, so every code is equally likely.
@@ -35,7 +42,7 @@ export function latentCodes(noise: tf.Tensor, codes: number): tf.Tensor2D {
   if (!Number.isInteger(codes) || codes < 2) throw new Error(`latentCodes: codes must be an integer >= 2; got ${codes}`);
   return tf.tidy(() => {
     const first = tf.slice(noise, [0, 0], [-1, 1]); // [N, 1]
-    const bounds = tf.tensor2d([Array.from({ length: codes - 1 }, (_, i) => normalQuantile((i + 1) / codes))]); // [1, codes-1]
+    const bounds = tf.tensor2d([codeBounds(codes)]); // [1, codes-1]
     const code = tf.sum(tf.cast(tf.greater(first, bounds), "int32"), 1); // [N]: how many bounds z0 passes
     return tf.oneHot(code, codes).toFloat() as tf.Tensor2D;
   });
