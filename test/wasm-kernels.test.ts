@@ -319,6 +319,29 @@ async function trainedWeights(backend: string, steps: number): Promise<Float32Ar
   return weights;
 }
 
+test("Identity and same-dtype Cast on wasm share the input's memory instead of copying, and each tensor lives until its own dispose", async () => {
+  await tf.setBackend("wasm");
+  const backend = tf.engine().backend;
+  const idsBefore = backend.numDataIds();
+  const x = tf.tensor([1.5, -2.25, 3, 0], [2, 2]);
+  const clone = tf.clone(x);
+  const same = tf.cast(x, "float32");
+  assert.equal(backend.numDataIds(), idsBefore + 1, "clone and cast to float32 add no wasm buffer");
+  const ints = tf.cast(x, "int32");
+  assert.equal(backend.numDataIds(), idsBefore + 2, "a cast to another dtype makes its own buffer");
+  assert.deepEqual(Array.from(ints.dataSync()), [1, -2, 3, 0]);
+  x.dispose();
+  assert.deepEqual(Array.from(clone.dataSync()), [1.5, -2.25, 3, 0], "the clone outlives the original");
+  clone.dispose();
+  assert.deepEqual(Array.from(same.dataSync()), [1.5, -2.25, 3, 0], "the cast outlives both");
+  // The gradient tape's pass-through gradients are Identity too.
+  const v = tf.tensor([1, 2, 3]);
+  const g = tf.grad((t: tf.Tensor) => tf.sum(tf.square(tf.clone(t))))(v);
+  assert.deepEqual(Array.from(g.dataSync()), [2, 4, 6]);
+  tf.dispose([same, ints, v, g]);
+  assert.equal(backend.numDataIds(), idsBefore, "nothing left in wasm memory");
+});
+
 test("tf.layers conv2d and conv2dTranspose training steps on wasm match the cpu backend", async () => {
   const cpu = await trainedWeights("cpu", 3);
   const wasm = await trainedWeights("wasm", 3);
