@@ -19,15 +19,6 @@ function fail(message: string, code = 2): never {
   process.exit(code);
 }
 
-interface TrainerState {
-  step: number;
-  history: gb.HistoryRow[];
-  latentDim: number;
-  classes?: number;
-  auxiliaryClassifier?: boolean;
-  infoCode?: gb.Gan["infoCode"];
-}
-
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   let run: string | undefined;
@@ -56,7 +47,7 @@ async function main(): Promise<void> {
   await gb.ready();
   const runs: gb.TrainingRun[] = JSON.parse(fs.readFileSync(path.join(run, "run.json"), "utf8"));
   const quality: gb.QualityPoint[] = JSON.parse(fs.readFileSync(path.join(run, "quality.json"), "utf8"));
-  const { models: trained, state } = await gb.readCheckpoint<TrainerState>(path.join(run, "checkpoint"));
+  const { models: trained, state } = await gb.readCheckpoint<gb.TrainerState>(path.join(run, "checkpoint"));
   // Shipped weights are stored as float16 (half the bytes): stage them so, and measure the models as
   // they load back, so the manifest's metrics are those of the files that ship.
   const staged = fs.mkdtempSync(path.join(os.tmpdir(), "ganbook-ship-"));
