@@ -11,6 +11,7 @@ import {
   generatorGradients,
   gradientsOf,
   modelFromConfig,
+  ownValues,
   pix2pixDiscriminatorLoss,
   pix2pixGeneratorLoss,
   prepareFromSpec,
@@ -60,7 +61,7 @@ function load(model: tf.LayersModel, arrays: ArrayBuffer[]): void {
 
 function arraysOf(result: { loss: tf.Scalar; grads: (tf.Tensor | null)[]; stats?: tf.Tensor }): PartGradients {
   const out: PartGradients = {
-    grads: result.grads.map((g) => (g ? (g.dataSync() as Float32Array).slice() : null)),
+    grads: result.grads.map((g) => (g ? ownValues(g) : null)),
     loss: result.loss.dataSync()[0],
     stats: result.stats ? Array.from(result.stats.dataSync()) : undefined,
   };

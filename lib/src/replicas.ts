@@ -63,9 +63,19 @@ function describeModel(model: tf.LayersModel): { config: unknown; sequential: bo
   return { config: JSON.parse(JSON.stringify(model.getConfig())), sequential: model instanceof tf.Sequential };
 }
 
-/** The weights of a model as arrays (all of them, batch-norm statistics included); none for no model. */
+/**
+ * A tensor's values in an array of their own, which a transfer to another thread may take. The wasm
+ * backend's dataSync copies out of its memory already; others may hand out their own storage (the
+ * cpu backend's slices are views of the sliced tensor's buffer), which a transfer would empty.
+ */
+export function ownValues(t: tf.Tensor): Float32Array {
+  const values = t.dataSync() as Float32Array;
+  return tf.getBackend() === "wasm" ? values : values.slice();
+}
+
+/** The weights of a model as arrays of their own (all of them, batch-norm statistics included); none for no model. */
 function weightArrays(model?: tf.LayersModel): Float32Array[] {
-  return model ? model.weights.map((w) => w.read().dataSync() as Float32Array) : [];
+  return model ? model.weights.map((w) => ownValues(w.read())) : [];
 }
 
 /**
@@ -161,10 +171,11 @@ export class ReplicaPool {
     for (const model of [players.generator, players.discriminator]) if (model) this.current.add(model);
     return Promise.all(
       parts.map((part, k) => {
-        const copy = (arrays: Float32Array[] | null) => arrays && arrays.map((a) => a.slice().buffer as ArrayBuffer);
+        // The last worker takes the weight arrays themselves (TF tutorial's G: 9 MB), the others copies.
+        const copy = (arrays: Float32Array[] | null) => arrays && arrays.map((a) => (k === parts.length - 1 ? a : a.slice()).buffer as ArrayBuffer);
         const copies = { generator: copy(weights.generator), discriminator: copy(weights.discriminator) };
         const buffers = [...(copies.generator ?? []), ...(copies.discriminator ?? [])];
-        // Copies: an array read from a tensor may be the tensor's own storage (cpu backend), which a transfer would empty.
+        // The parts are copied: a caller may send the same parts again (pix2pix: to D's update, then G's).
         const sent: PartArrays = { count: part.count };
         for (const [name, value] of Object.entries(part)) if (value instanceof Float32Array) sent[name] = value.slice();
         const arrays = Object.values(sent).filter((a): a is Float32Array => a instanceof Float32Array);
