@@ -3,7 +3,12 @@
 // one thread, on one thread pinned to one core (taskset), and on every core (data-parallel threads,
 // replicas.ts); plus PyTorch when it is installed.
 //
-//   npm run bench -- [--batch 64] [--steps 10] [--cpu-seconds 150] [--models tf-tutorial,course] [--images 5000]
+//   npm run bench -- [--batch 64] [--steps 10] [--rounds 3] [--cpu-seconds 150] [--models tf-tutorial,course] [--images 5000]
+//
+// Rounds: the wasm variants run in turn, `--rounds` times over (one thread, pinned, all cores, then
+// again), and the table shows each variant's median; the speed-ups are computed within each round,
+// from runs minutes apart, so that a slow spell of a shared machine (whose speed moves by 10-50%
+// over minutes) slows both sides of a ratio rather than one. The cpu and stock-wasm rows run once.
 //
 // Then one line for loading your own images: `--images N` PNGs of 64x64 (drawn here, in a
 // temporary folder) through loadImageFolder at 32x32 in colour, as chapter 08 loads them (0 skips it;
@@ -26,13 +31,14 @@ type Variant = (typeof VARIANTS)[number];
 interface Options {
   batch: number;
   steps: number;
+  rounds: number;
   cpuSeconds: number;
   models: BenchModel[];
   images: number;
 }
 
 function parseArgs(argv: string[]): Options & { child?: [Variant, BenchModel] } {
-  const opts: Options & { child?: [Variant, BenchModel] } = { batch: 64, steps: 10, cpuSeconds: 150, models: [...BENCH_MODELS], images: 5000 };
+  const opts: Options & { child?: [Variant, BenchModel] } = { batch: 64, steps: 10, rounds: 3, cpuSeconds: 150, models: [...BENCH_MODELS], images: 5000 };
   for (let i = 0; i < argv.length; i++) {
     const [flag, value] = [argv[i], argv[i + 1]];
     const int = () => {
@@ -43,6 +49,7 @@ function parseArgs(argv: string[]): Options & { child?: [Variant, BenchModel] } 
     };
     if (flag === "--batch") opts.batch = int();
     else if (flag === "--steps") opts.steps = int();
+    else if (flag === "--rounds") opts.rounds = int();
     else if (flag === "--cpu-seconds") opts.cpuSeconds = int();
     else if (flag === "--images") {
       opts.images = Number(value);
@@ -62,7 +69,7 @@ function parseArgs(argv: string[]): Options & { child?: [Variant, BenchModel] } 
 }
 
 function usage(message: string): never {
-  console.error(`bench: ${message}\nusage: npm run bench -- [--batch 64] [--steps 10] [--cpu-seconds 150] [--models ${BENCH_MODELS.join(",")}] [--images 5000]`);
+  console.error(`bench: ${message}\nusage: npm run bench -- [--batch 64] [--steps 10] [--rounds 3] [--cpu-seconds 150] [--models ${BENCH_MODELS.join(",")}] [--images 5000]`);
   process.exit(2);
 }
 
@@ -84,6 +91,8 @@ interface Measurement {
   convGflops?: number;
   peakRssMB?: number;
   error?: string;
+  /** In the summary of several rounds: each round's s/step, in round order. */
+  roundSeconds?: number[];
 }
 
 async function child(variant: Variant, model: BenchModel, opts: Options): Promise<Measurement> {
@@ -234,6 +243,36 @@ async function benchImageFolder(count: number): Promise<{ count: number; seconds
 
 const fmt = (x: number | undefined, digits = 2) => (x === undefined ? "—" : x.toFixed(digits));
 
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * One variant's runs over the rounds as one row: the median step time and the median of each round's
+ * own roofline throughputs, the largest peak memory, and each round's time. A run that failed or hit
+ * its cap stands for the variant as it is.
+ */
+function summarize(runs: Measurement[]): Measurement {
+  const timed = runs.filter((m) => m.stepSeconds !== undefined && !m.lowerBound && !m.error);
+  if (runs.length <= 1 || timed.length < runs.length) return runs.find((m) => m.error || m.lowerBound) ?? runs[0];
+  const mid = (f: (m: Measurement) => number | undefined) => {
+    const xs = timed.map(f).filter((x): x is number => x !== undefined);
+    return xs.length ? median(xs) : undefined;
+  };
+  const stepSeconds = mid((m) => m.stepSeconds)!;
+  return {
+    ...timed[0],
+    stepSeconds,
+    gflops: timed[0].flopsPerStep ? timed[0].flopsPerStep / stepSeconds / 1e9 : undefined,
+    matmulGflops: mid((m) => m.matmulGflops),
+    convGflops: mid((m) => m.convGflops),
+    peakRssMB: Math.max(...timed.map((m) => m.peakRssMB ?? 0)),
+    roundSeconds: timed.map((m) => m.stepSeconds!),
+  };
+}
+
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   if (opts.child) {
@@ -244,18 +283,29 @@ async function main(): Promise<void> {
   const hasTaskset = spawnSync("taskset", ["-c", "0", "true"]).status === 0;
   const variants = VARIANTS.filter((v) => (v !== "tensorflow" || hasTfjsNode()) && (v !== "wasm-1-core" || hasTaskset) && (v !== "wasm-threads" || os.cpus().length > 1));
   const cpuModel = os.cpus()[0]?.model ?? "unknown CPU";
-  console.log(`ganbook bench: batch ${opts.batch}, mean of ${opts.steps} steps in one training call after a warm-up step; ${os.cpus().length} cores (${cpuModel}), Node ${process.version}`);
+  console.log(`ganbook bench: batch ${opts.batch}, mean of ${opts.steps} steps in one training call after a warm-up step, ${opts.rounds} round(s); ${os.cpus().length} cores (${cpuModel}), Node ${process.version}`);
   if (!variants.includes("tensorflow")) console.log("tfjs-node: not installed (optional dependency), skipped");
 
-  const results: Measurement[] = [];
+  // Each round runs every variant of every model; the cpu and stock-wasm variants (capped, or unable
+  // to train) only in the first.
+  const rounds: Measurement[][] = [];
+  for (let r = 0; r < opts.rounds; r++) {
+    if (opts.rounds > 1) console.log(`round ${r + 1} of ${opts.rounds}`);
+    const round: Measurement[] = [];
+    for (const model of opts.models) {
+      for (const variant of variants) {
+        if (r > 0 && (variant === "cpu" || variant === "wasm-stock")) continue;
+        process.stdout.write(`  ${model} on ${variant} ... `);
+        const m = runChild(variant, model, opts);
+        round.push(m);
+        console.log(m.error && !m.lowerBound ? m.error : `${m.lowerBound ? ">" : ""}${fmt(m.stepSeconds, 3)} s/step`);
+      }
+    }
+    rounds.push(round);
+  }
+  const results = opts.models.flatMap((model) => variants.map((variant) => summarize(rounds.flatMap((round) => round.filter((m) => m.model === model && m.variant === variant)))));
   const torch: TorchResult[] = [];
   for (const model of opts.models) {
-    for (const variant of variants) {
-      process.stdout.write(`  ${model} on ${variant} ... `);
-      const m = runChild(variant, model, opts);
-      results.push(m);
-      console.log(m.error && !m.lowerBound ? m.error : `${m.lowerBound ? ">" : ""}${fmt(m.stepSeconds, 3)} s/step`);
-    }
     process.stdout.write(`  ${model} on PyTorch ... `);
     const t = runTorch(model, opts);
     torch.push(t);
@@ -278,7 +328,7 @@ async function main(): Promise<void> {
     const gflops = m.stepSeconds && m.flopsPerStep ? m.flopsPerStep / m.stepSeconds / 1e9 : undefined;
     const roofline = m.matmulGflops ? Math.max(m.matmulGflops, m.convGflops ?? 0) * (m.threads ?? 1) : undefined;
     const pct = gflops && roofline ? (100 * gflops) / roofline : undefined;
-    const note = m.lowerBound ? `lower bound: ${m.error}` : (m.error ?? "");
+    const note = m.lowerBound ? `lower bound: ${m.error}` : (m.error ?? (m.roundSeconds ? `median of ${m.roundSeconds.map((x) => x.toFixed(3)).join(", ")}` : ""));
     rows.push(
       `| ${m.model} | ${LABELS[m.variant]} | ${m.threads ?? ""} | ` +
         `${m.stepSeconds === undefined ? "cannot train" : (m.lowerBound ? "> " : "") + fmt(m.stepSeconds, 3)} | ` +
@@ -297,10 +347,19 @@ async function main(): Promise<void> {
     const t = torch.find((x) => x.model === model && x.stepSeconds);
     if (ours && t) ratios.push(`${model}: wasm + ganbook kernels takes ${(ours.stepSeconds! / t.stepSeconds!).toFixed(2)}x PyTorch's step time`);
     if (ours && cpu) ratios.push(`${model}: ${cpu.lowerBound ? "at least " : ""}${(cpu.stepSeconds! / ours.stepSeconds!).toFixed(0)}x faster than the cpu backend`);
-    const all = results.find((m) => m.model === model && m.variant === "wasm-threads" && m.stepSeconds);
-    const pinned = results.find((m) => m.model === model && m.variant === "wasm-1-core" && m.stepSeconds);
-    if (all && ours) ratios.push(`${model}: all cores (${all.threads} threads) ${(ours.stepSeconds! / all.stepSeconds!).toFixed(2)}x faster than one thread`);
-    if (all && pinned) ratios.push(`${model}: pinned to one core takes ${(pinned.stepSeconds! / all.stepSeconds!).toFixed(2)}x as long as all cores`);
+    // Speed-ups within each round (runs minutes apart), then their median and range over the rounds.
+    const within = (slow: Variant, label: (x: string) => string) => {
+      const each = rounds.flatMap((round) => {
+        const [a, b] = [slow, "wasm-threads"].map((v) => round.find((m) => m.model === model && m.variant === v && m.stepSeconds && !m.lowerBound && !m.error));
+        return a && b ? [a.stepSeconds! / b.stepSeconds!] : [];
+      });
+      if (!each.length) return;
+      const spread = each.length > 1 ? ` (median of ${each.length} rounds: ${each.map((x) => x.toFixed(2)).join(", ")})` : "";
+      ratios.push(`${model}: ${label(median(each).toFixed(2))}${spread}`);
+    };
+    const threads = results.find((m) => m.model === model && m.variant === "wasm-threads")?.threads;
+    within("wasm", (x) => `all cores (${threads} threads) ${x}x faster than one thread`);
+    within("wasm-1-core", (x) => `pinned to one core takes ${x}x as long as all cores`);
   }
   for (const r of ratios) console.log(r);
 
@@ -309,7 +368,7 @@ async function main(): Promise<void> {
 
   const outDir = path.join(REPO, "build", "bench");
   fs.mkdirSync(outDir, { recursive: true });
-  const json = JSON.stringify({ date: new Date().toISOString(), cpu: cpuModel, cores: os.cpus().length, node: process.version, options: opts, results, torch, ratios, images }, null, 2);
+  const json = JSON.stringify({ date: new Date().toISOString(), cpu: cpuModel, cores: os.cpus().length, node: process.version, options: opts, results, rounds, torch, ratios, images }, null, 2);
   const file = path.join(outDir, `bench-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
   fs.writeFileSync(file, json);
   fs.writeFileSync(path.join(outDir, "latest.json"), json);
