@@ -1,8 +1,12 @@
 // npm run profile: where one training step's time goes, kernel by kernel (README, Performance).
 //
-//   npm run profile -- [--model course|tf-tutorial] [--steps 3] [--batch 64] [--by-shape]
+//   npm run profile -- [--model course|tf-tutorial] [--steps 3] [--batch 64] [--by-shape] [--threads N]
 //
 // --by-shape splits each kernel's row by its input shapes.
+// --threads N (N > 1): instead of kernels, where each update's time goes over N threads
+// (data-parallel, replicas.ts): this thread's part of the batch, each worker's, the wait for the
+// slowest worker, and combining and applying the gradients; medians over the steps (20 or more
+// make sense: the parts' times vary from update to update).
 // One thread, the wasm backend with ganbook's kernels: `tf.profile` over `--steps` steps (a D step
 // and a G step each, through GanTrainer, after two of warm-up), kernel milliseconds summed by kernel
 // and divided by the steps. ganbook's kernels (wasm-kernels.ts) call the wasm backend's kernels
@@ -17,10 +21,11 @@ interface Options {
   steps: number;
   batch: number;
   byShape: boolean;
+  threads: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { model: "course", steps: 3, batch: 64, byShape: false };
+  const opts: Options = { model: "course", steps: 3, batch: 64, byShape: false, threads: 1 };
   for (let i = 0; i < argv.length; i++) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (flag === "--by-shape") opts.byShape = true;
@@ -28,10 +33,10 @@ function parseArgs(argv: string[]): Options {
       if (!BENCH_MODELS.includes(value as BenchModel)) usage(`unknown model ${value}; choose from ${BENCH_MODELS.join(", ")}`);
       opts.model = value as BenchModel;
       i++;
-    } else if (flag === "--steps" || flag === "--batch") {
+    } else if (flag === "--steps" || flag === "--batch" || flag === "--threads") {
       const n = Number(value);
       if (!Number.isInteger(n) || n <= 0) usage(`${flag} takes a positive integer; got ${value}`);
-      opts[flag === "--steps" ? "steps" : "batch"] = n;
+      opts[flag.slice(2) as "steps" | "batch" | "threads"] = n;
       i++;
     } else usage(`unknown option ${flag}`);
   }
@@ -39,7 +44,7 @@ function parseArgs(argv: string[]): Options {
 }
 
 function usage(message: string): never {
-  console.error(`profile: ${message}\nusage: npm run profile -- [--model ${BENCH_MODELS.join("|")}] [--steps 3] [--batch 64] [--by-shape]`);
+  console.error(`profile: ${message}\nusage: npm run profile -- [--model ${BENCH_MODELS.join("|")}] [--steps 3] [--batch 64] [--by-shape] [--threads N]`);
   process.exit(2);
 }
 
@@ -48,8 +53,14 @@ async function main(): Promise<void> {
   const gb = await import("../lib/src/index");
   const { tf } = gb;
   await gb.ready();
-  const { trainer, data } = buildBenchTrainer(gb, opts.model, opts.batch, 1);
-  await trainer.train(2, { progress: "none" }); // warm-up: XNNPACK operators, optimizer slots
+  const { trainer, data } = buildBenchTrainer(gb, opts.model, opts.batch, opts.threads);
+  await trainer.train(2, { progress: "none" }); // warm-up: XNNPACK operators, optimizer slots, worker threads
+  if (opts.threads > 1) {
+    await profileThreads(trainer, opts);
+    trainer.dispose();
+    tf.dispose(data);
+    return;
+  }
 
   const started = performance.now();
   const info = await tf.profile(async () => {
@@ -85,6 +96,31 @@ async function main(): Promise<void> {
   }
   trainer.dispose();
   tf.dispose(data);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+/** Where each update's time goes over the threads: medians of the trainer's update timings. */
+async function profileThreads(trainer: import("../lib/src/index").GanTrainer, opts: Options): Promise<void> {
+  if (trainer.threads !== opts.threads) throw new Error(`the trainer runs on ${trainer.threads} threads, not ${opts.threads}: ${trainer.threadsReason}`);
+  trainer.updateTimings = [];
+  const started = performance.now();
+  await trainer.train(opts.steps, { progress: "none" });
+  const stepMs = (performance.now() - started) / opts.steps;
+  console.log(`profile: ${opts.model} DCGAN, batch ${opts.batch}, ${opts.threads} threads (data-parallel), wasm + ganbook kernels, medians of ${opts.steps} steps`);
+  console.log(`step wall time ${stepMs.toFixed(1)} ms (mean)\n`);
+  console.log(`| update | this thread's part | ${Array.from({ length: opts.threads - 1 }, (_, k) => `worker ${k + 1}'s part`).join(" | ")} | wait for the workers | combine and apply | update |`);
+  console.log(`|---|---|${"---|".repeat(opts.threads - 1)}---|---|---|`);
+  for (const update of ["discriminator", "generator"] as const) {
+    const rows = trainer.updateTimings.filter((t) => t.update === update);
+    const cells = [median(rows.map((t) => t.mine)), ...Array.from({ length: opts.threads - 1 }, (_, k) => median(rows.map((t) => t.theirs[k]))), median(rows.map((t) => t.wait)), median(rows.map((t) => t.combine)), median(rows.map((t) => t.mine + t.wait + t.combine))];
+    console.log(`| ${update} | ${cells.map((c) => c.toFixed(1)).join(" | ")} |`);
+  }
+  const spread = (f: (t: import("../lib/src/index").UpdateTiming) => number) => {
+    const xs = trainer.updateTimings!.map(f);
+    return `${Math.min(...xs).toFixed(0)}-${Math.max(...xs).toFixed(0)} ms`;
+  };
+  console.log(`\nrange over the updates: this thread's part ${spread((t) => t.mine)}, worker 1's ${spread((t) => t.theirs[0])}, wait ${spread((t) => t.wait)}`);
 }
 
 void main();

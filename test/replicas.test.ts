@@ -108,6 +108,25 @@ test("two threads train a GAN without batch norm as one does (float tolerance), 
   data.dispose();
 });
 
+test("on two threads the trainer records where each update's time went, only when asked", async () => {
+  await gb.ready();
+  const data = tinyData();
+  const gan = tinyConvGan(2);
+  const trainer = new gb.GanTrainer({ gan, data, batchSize: 16, seed: 3, threads: 2 });
+  await trainer.train(1, { progress: "none" });
+  assert.equal(trainer.updateTimings, undefined, "nothing recorded unless asked");
+  trainer.updateTimings = [];
+  await trainer.train(3, { progress: "none" });
+  assert.deepEqual(trainer.updateTimings.map((t) => t.update), ["discriminator", "generator", "discriminator", "generator", "discriminator", "generator"]);
+  for (const t of trainer.updateTimings) {
+    assert.ok(t.mine > 0 && t.wait >= 0 && t.combine >= 0, JSON.stringify(t));
+    assert.equal(t.theirs.length, 1);
+    assert.ok(t.theirs[0] > 0, `the worker's part took ${t.theirs[0]} ms`);
+  }
+  trainer.dispose();
+  data.dispose();
+});
+
 test("two threads match one with 2 D steps and 2 unrolled steps, and when weights are set during and between training calls", async () => {
   await gb.ready();
   const data = tinyData();

@@ -16,6 +16,20 @@ import {
 import type { PartArrays, PartGradients, ReplicaPool } from "./replicas";
 
 /**
+ * Where one update's time went over the threads, in milliseconds (`npm run profile -- --threads 2`):
+ * this thread's part (from sending the workers theirs to its own gradients), each worker's part,
+ * this thread's wait for the slowest worker after its own part, and combining the parts' gradients
+ * and applying them.
+ */
+export interface UpdateTiming {
+  update: "discriminator" | "generator";
+  mine: number;
+  theirs: number[];
+  wait: number;
+  combine: number;
+}
+
+/**
  * One discriminator or generator update over the threads: the worker threads compute the gradients
  * of batch parts 1.. while this thread computes part 0's; the parts' gradients are combined and
  * applied once. `GanTrainer` makes one when it trains on more than one thread.
@@ -29,28 +43,33 @@ export class ParallelUpdates {
     private readonly gan: Gan,
     private readonly parts: [number, number][],
     private readonly options: LossOptions & { batchSize: number },
+    /** Where to record each update's {@link UpdateTiming} (none: not recorded). */
+    private readonly timings: () => UpdateTiming[] | undefined = () => undefined,
   ) {
     this.shares = parts.map(([a, b]) => (b - a) / options.batchSize);
   }
 
   /** {@link discriminatorStep} over the threads: `real`, `z` [batch, ...] and the labels are cut into parts. */
   async discriminatorUpdate(optimizer: tf.Optimizer, real: tf.Tensor, z: tf.Tensor, labels?: { real: tf.Tensor; fake: tf.Tensor }): Promise<DiscriminatorMetrics> {
+    const started = performance.now();
     const pending = this.pool.gradients("discriminator", this.gan, this.remoteParts({ noise: z, real, realLabels: labels?.real, fakeLabels: labels?.fake }));
     const mine = this.onPartZero([real, z, labels?.real, labels?.fake], ([r, noise, realLabels, fakeLabels]) =>
       discriminatorGradients(this.gan, r!, noise!, this.options, labels ? { real: realLabels!, fake: fakeLabels! } : undefined),
     );
     const stats = Array.from(mine.stats.dataSync());
     mine.stats.dispose();
-    const { loss, theirs } = await this.finish(this.gan.discriminator, optimizer, mine, pending);
+    const { loss, theirs } = await this.finish("discriminator", optimizer, mine, pending, started);
     const mean = (j: number) => this.weigh(stats[j], theirs.map((t) => t.stats![j]));
     return { dLoss: loss, dReal: mean(0), dFake: mean(1), dAccuracy: mean(2) };
   }
 
   /** {@link generatorStep} over the threads. */
   async generatorUpdate(optimizer: tf.Optimizer, z: tf.Tensor, labels?: tf.Tensor): Promise<number> {
+    const started = performance.now();
     const pending = this.pool.gradients("generator", this.gan, this.remoteParts({ noise: z, fakeLabels: labels }));
     const mine = this.onPartZero([z, labels], ([noise, fakeLabels]) => generatorGradients(this.gan, noise!, this.options, fakeLabels));
-    return (await this.finish(this.gan.generator, optimizer, mine, pending)).loss;
+    mine.loss.dataSync(); // (this thread's part done: the timings' `mine`)
+    return (await this.finish("generator", optimizer, mine, pending, started)).loss;
   }
 
   /** `f` on part 0 of each tensor (undefined stays undefined); the cut tensors are freed after. */
@@ -74,9 +93,17 @@ export class ParallelUpdates {
     return weighParts(mine, theirs, this.shares);
   }
 
-  private async finish(model: tf.LayersModel, optimizer: tf.Optimizer, mine: Gradients, pending: Promise<PartGradients[]>): Promise<{ loss: number; theirs: PartGradients[] }> {
-    const result = await applyPartGradients(model, optimizer, mine, pending, this.shares);
+  private async finish(update: UpdateTiming["update"], optimizer: tf.Optimizer, mine: Gradients, pending: Promise<PartGradients[]>, started: number): Promise<{ loss: number; theirs: PartGradients[] }> {
+    const model = update === "discriminator" ? this.gan.discriminator : this.gan.generator;
+    const computed = performance.now();
+    let arrived = computed;
+    const result = await applyPartGradients(model, optimizer, mine, pending.then((theirs) => ((arrived = performance.now()), theirs)), this.shares);
     this.pool.changed(model);
+    const timings = this.timings();
+    if (timings) {
+      const wait = Math.max(0, arrived - computed);
+      timings.push({ update, mine: computed - started, theirs: result.theirs.map((t) => t.computeMs ?? NaN), wait, combine: performance.now() - computed - wait });
+    }
     return result;
   }
 }

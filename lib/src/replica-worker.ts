@@ -100,11 +100,12 @@ port.on("message", async (m: Request) => {
   try {
     const g = await replica();
     if (m.type === "ready") return port.postMessage({ id: m.id, result: { grads: [], loss: 0 } });
+    const started = performance.now();
     // A model's weights come only when they changed since the last request (ReplicaPool.current).
     if (m.weights!.generator) load(g.generator, m.weights!.generator);
     if (m.weights!.discriminator) load(g.discriminator, m.weights!.discriminator);
     if (m.type.startsWith("pix2pix-")) {
-      const out = arraysOf(pix2pixGradients(g, m.type, m.part!));
+      const out = { ...arraysOf(pix2pixGradients(g, m.type, m.part!)), computeMs: performance.now() - started };
       return port.postMessage({ id: m.id, result: out }, out.grads.filter((a): a is Float32Array => a !== null).map((a) => a.buffer as ArrayBuffer));
     }
     const part = m.part! as unknown as BatchPart;
@@ -126,7 +127,7 @@ port.on("message", async (m: Request) => {
       result = discriminatorGradients(g, real, noise, loss, labels);
     }
     tf.dispose(inputs.filter((t): t is tf.Tensor => t !== undefined));
-    const out = arraysOf(result);
+    const out = { ...arraysOf(result), computeMs: performance.now() - started };
     port.postMessage({ id: m.id, result: out }, out.grads.filter((a): a is Float32Array => a !== null).map((a) => a.buffer as ArrayBuffer));
   } catch (e) {
     port.postMessage({ id: m.id, error: e instanceof Error ? e.message : String(e) });

@@ -41,6 +41,8 @@ export interface PartGradients {
   grads: (Float32Array | null)[];
   loss: number;
   stats?: number[];
+  /** Milliseconds the worker spent on the part, from loading the weights to reading the gradients out. */
+  computeMs?: number;
 }
 
 export interface ReplicaSetup {

@@ -13,7 +13,7 @@ import * as tf from "@tensorflow/tfjs";
 import pl from "nodejs-polars";
 import { discriminatorStep, generate, generatorStep, type Gan } from "./gan";
 import { previewPng, sampleNoise } from "./sampling";
-import { ParallelUpdates } from "./parallel-updates";
+import { ParallelUpdates, type UpdateTiming } from "./parallel-updates";
 import { disposeOwnedPool, disposeWithOwner, ReplicaPool } from "./replicas";
 import { chooseThreads, splitBatch } from "./threads";
 import { batchIndices, makeRandom } from "./random";
@@ -76,6 +76,8 @@ export class GanTrainer {
   private readonly parts: [number, number][];
   /** The updates over worker threads (parts 1..), started by the first `train` call when threads > 1. */
   private parallel?: ParallelUpdates;
+  /** Set to [] to record where each update's time goes on more than one thread (`npm run profile -- --threads 2`). */
+  updateTimings?: UpdateTiming[];
   private stopRequested = false;
   private secondsBefore = 0;
 
@@ -141,7 +143,7 @@ export class GanTrainer {
     if (this.threads > 1 && !this.parallel) {
       const { loss, realLabel, gradientPenalty } = this.options;
       const pool = await ReplicaPool.start(this.gan, this.threads - 1, { loss, realLabel, gradientPenalty });
-      this.parallel = new ParallelUpdates(pool, this.gan, this.parts, this.options);
+      this.parallel = new ParallelUpdates(pool, this.gan, this.parts, this.options, () => this.updateTimings);
       // A notebook rarely disposes its trainers: stop the workers when the trainer is garbage.
       disposeWithOwner(this, pool);
     }
