@@ -264,9 +264,9 @@ export function dcganLiveLong(seed = 0, steps = 3_000, generatorWidth = 64): Rec
  * steps (score 6.55 against 7.7), 0.2 did not. Seed 0, one thread, 2,000 samples per checkpoint:
  * with 10 codes, score 8.43 at step 2,000 against 8.09 without the code, 9.09 and 96.9% read after
  * 5,000 steps, but two codes draw 1s (21% of samples); with 20 codes the digits' shares stay within
- * 5-16%, and that run, resumed to 4,000 steps (the rates still a tenth from step 2,400), is the
- * shipped `dcgan-mnist`: on 10,000 samples 90.0% read, digits 6.4-14.5%, score 8.85 (91% of real),
- * every target met (README, "What the long runs showed").
+ * 5-16%, and 5,000 steps of it (`--steps 5000`, the drop at 4,000) are the shipped `dcgan-mnist`:
+ * on 10,000 samples 92.4% read, digits 6.3-14.5%, score 9.09 (93% of real), every target met
+ * (README, "What the long runs showed").
  */
 export function dcganLiveInfo(seed = 0, steps = 3_000, codes = 10, weight = 0.2): Recipe {
   return longDcgan(seed, steps, { width: 64, refine: true, infoCode: { codes, weight } }, LIVE_TRAINING);
