@@ -22,3 +22,10 @@ export function buildBenchTrainer(gb: typeof Ganbook, model: BenchModel, batchSi
   const trainer = new gb.GanTrainer({ gan, data, batchSize, seed: 3, threads, guardNonFinite: false, dOptimizer: { learningRate }, gOptimizer: { learningRate } });
   return { trainer, data };
 }
+
+/** The middle of `xs` (the mean of the two middle values for an even count). */
+export function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}

@@ -22,7 +22,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { BENCH_MODELS, buildBenchTrainer, type BenchModel } from "./bench-models";
+import { BENCH_MODELS, buildBenchTrainer, median, type BenchModel } from "./bench-models";
 
 const REPO = path.resolve(__dirname, "..");
 const VARIANTS = ["cpu", "wasm-stock", "wasm", "wasm-1-core", "wasm-threads", "tensorflow"] as const;
@@ -97,6 +97,9 @@ interface Measurement {
   allCoreGflops?: number;
 }
 
+/** Floating-point operations of the roofline's two operations: a 512x512 by 512x512 matmul, and a 5x5 conv of [64, 14, 14, 64] to 128 channels. */
+const ROOFLINE_FLOPS = { matmul: 2 * 512 ** 3, conv: 2 * 64 * 14 * 14 * 5 * 5 * 64 * 128 };
+
 /** What each worker of {@link allCoreGflops} runs: the bench's matmul or conv on the wasm backend, on request. */
 const THROUGHPUT_WORKER = `
 const { parentPort, workerData } = require("node:worker_threads");
@@ -141,8 +144,7 @@ async function allCoreGflops(kind: "matmul" | "conv", threads: number): Promise<
       await Promise.all(done);
       best = Math.min(best, (performance.now() - t) / 1000);
     }
-    const flops = kind === "matmul" ? 2 * 512 ** 3 : 2 * 64 * 14 * 14 * 5 * 5 * 64 * 128;
-    return (threads * reps * flops) / best / 1e9;
+    return (threads * reps * ROOFLINE_FLOPS[kind]) / best / 1e9;
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
@@ -167,7 +169,7 @@ async function child(variant: Variant, model: BenchModel, opts: Options): Promis
     best = Math.min(best, (performance.now() - t) / 1000);
   }
   a.dispose();
-  const matmulGflops = (2 * 512 ** 3) / best / 1e9;
+  const matmulGflops = ROOFLINE_FLOPS.matmul / best / 1e9;
   // And its conv throughput: a 5x5 conv of a DCGAN-sized activation [64, 14, 14, 64] to 128 channels.
   const x = tf.randomNormal([64, 14, 14, 64], 0, 1, "float32", 4) as import("@tensorflow/tfjs").Tensor4D;
   const w = tf.randomNormal([5, 5, 64, 128], 0, 1, "float32", 5) as import("@tensorflow/tfjs").Tensor4D;
@@ -180,7 +182,7 @@ async function child(variant: Variant, model: BenchModel, opts: Options): Promis
     bestConv = Math.min(bestConv, (performance.now() - t) / 1000);
   }
   tf.dispose([x, w]);
-  const convGflops = Number.isFinite(bestConv) ? (2 * 64 * 14 * 14 * 5 * 5 * 64 * 128) / bestConv / 1e9 : undefined;
+  const convGflops = Number.isFinite(bestConv) ? ROOFLINE_FLOPS.conv / bestConv / 1e9 : undefined;
   // On every core: the same two operations on every core at once (the roofline the threaded step has).
   const allCore = threads > 1 ? { matmul: await allCoreGflops("matmul", threads), conv: await allCoreGflops("conv", threads) } : undefined;
 
@@ -297,12 +299,6 @@ async function benchImageFolder(count: number): Promise<{ count: number; seconds
 }
 
 const fmt = (x: number | undefined, digits = 2) => (x === undefined ? "—" : x.toFixed(digits));
-
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 /**
  * One variant's runs over the rounds as one row: the median step time and the median of each round's

@@ -14,7 +14,7 @@
 // kernels" is the rest of the step's wall time: JavaScript between kernels (the gradient tape, the
 // optimizer's bookkeeping, the trainer).
 process.env.GANBOOK_BACKEND = "wasm";
-import { BENCH_MODELS, buildBenchTrainer, type BenchModel } from "./bench-models";
+import { BENCH_MODELS, buildBenchTrainer, median, type BenchModel } from "./bench-models";
 
 interface Options {
   model: BenchModel;
@@ -97,8 +97,6 @@ async function main(): Promise<void> {
   trainer.dispose();
   tf.dispose(data);
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /** Where each update's time goes over the threads: medians of the trainer's update timings. */
 async function profileThreads(trainer: import("../lib/src/index").GanTrainer, opts: Options): Promise<void> {

@@ -68,7 +68,6 @@ export class ParallelUpdates {
     const started = performance.now();
     const pending = this.pool.gradients("generator", this.gan, this.remoteParts({ noise: z, fakeLabels: labels }));
     const mine = this.onPartZero([z, labels], ([noise, fakeLabels]) => generatorGradients(this.gan, noise!, this.options, fakeLabels));
-    mine.loss.dataSync(); // (this thread's part done: the timings' `mine`)
     return (await this.finish("generator", optimizer, mine, pending, started)).loss;
   }
 
