@@ -1,7 +1,8 @@
 // npm run bench: time per GAN training step (D step + G step, through GanTrainer) of the
 // TensorFlow-tutorial DCGAN and the course's DCGAN on every available backend, side by side: wasm on
-// one thread, on one thread pinned to one core (taskset), and on every core (data-parallel threads,
-// replicas.ts); plus PyTorch when it is installed.
+// one thread, on one thread pinned to one core (taskset), and on every core two ways: the backend's
+// kernels on a pool of threads (wasm-threads.ts, ganbook's default) and data-parallel worker threads
+// (replicas.ts, the trainer's `threads` option); plus PyTorch when it is installed.
 //
 //   npm run bench -- [--batch 64] [--steps 10] [--rounds 3] [--cpu-seconds 150] [--models tf-tutorial,course] [--images 5000]
 //
@@ -25,7 +26,9 @@ import * as path from "node:path";
 import { BENCH_MODELS, buildBenchTrainer, median, type BenchModel } from "./bench-models";
 
 const REPO = path.resolve(__dirname, "..");
-const VARIANTS = ["cpu", "wasm-stock", "wasm", "wasm-1-core", "wasm-threads", "tensorflow"] as const;
+const VARIANTS = ["cpu", "wasm-stock", "wasm", "wasm-1-core", "wasm-threads", "wasm-workers", "tensorflow"] as const;
+/** The variants that use every core: the wasm kernel pool (the default), and data-parallel workers. */
+const ALL_CORES: readonly Variant[] = ["wasm-threads", "wasm-workers"];
 type Variant = (typeof VARIANTS)[number];
 
 interface Options {
@@ -152,7 +155,11 @@ async function allCoreGflops(kind: "matmul" | "conv", threads: number): Promise<
 
 async function child(variant: Variant, model: BenchModel, opts: Options): Promise<Measurement> {
   process.env.GANBOOK_BACKEND = variant.startsWith("wasm") ? "wasm" : variant;
-  const threads = variant === "wasm-threads" ? os.cpus().length : 1;
+  // The kernel pool's size (wasm-threads.ts), set before ganbook starts its backend; the trainer's
+  // data-parallel threads (replicas.ts) for wasm-workers.
+  const cores = ALL_CORES.includes(variant) ? os.cpus().length : 1;
+  process.env.GANBOOK_THREADS = variant === "wasm-threads" ? String(cores) : "1";
+  const threads = variant === "wasm-workers" ? cores : 1;
   const gb = await import("../lib/src/index");
   const { tf } = gb;
   const report = await gb.ready();
@@ -184,14 +191,14 @@ async function child(variant: Variant, model: BenchModel, opts: Options): Promis
   tf.dispose([x, w]);
   const convGflops = Number.isFinite(bestConv) ? ROOFLINE_FLOPS.conv / bestConv / 1e9 : undefined;
   // On every core: the same two operations on every core at once (the roofline the threaded step has).
-  const allCore = threads > 1 ? { matmul: await allCoreGflops("matmul", threads), conv: await allCoreGflops("conv", threads) } : undefined;
+  const allCore = cores > 1 ? { matmul: await allCoreGflops("matmul", cores), conv: await allCoreGflops("conv", cores) } : undefined;
 
   const { trainer } = buildBenchTrainer(gb, model, opts.batch, threads);
   const { generator, discriminator } = trainer.gan;
   // Per image: D step = G fwd + D fwd (real, fake) + D backward (~2x fwd each) = G + 6D;
   // G step = G fwd + D fwd + D input-gradient (~D) + G backward (~2G) = 3G + 2D.
   const flopsPerStep = opts.batch * (4 * gb.forwardFlops(generator) + 8 * gb.forwardFlops(discriminator));
-  const base: Measurement = { variant, model, backend: report.backend, threads: trainer.threads, flopsPerStep, matmulGflops, convGflops, allCoreGflops: allCore && Math.max(allCore.matmul, allCore.conv) };
+  const base: Measurement = { variant, model, backend: report.backend, threads: Math.max(trainer.threads, gb.wasmKernelThreads()), flopsPerStep, matmulGflops, convGflops, allCoreGflops: allCore && Math.max(allCore.matmul, allCore.conv) };
   console.log(JSON.stringify({ ...base, partialStepSeconds: null })); // what a capped run still reports
   try {
     // Warm-up (worker threads, XNNPACK operators, kernel setup, optimizer slots), then the steps in
@@ -333,7 +340,7 @@ async function main(): Promise<void> {
     return;
   }
   const hasTaskset = spawnSync("taskset", ["-c", "0", "true"]).status === 0;
-  const variants = VARIANTS.filter((v) => (v !== "tensorflow" || hasTfjsNode()) && (v !== "wasm-1-core" || hasTaskset) && (v !== "wasm-threads" || os.cpus().length > 1));
+  const variants = VARIANTS.filter((v) => (v !== "tensorflow" || hasTfjsNode()) && (v !== "wasm-1-core" || hasTaskset) && (!ALL_CORES.includes(v) || os.cpus().length > 1));
   const cpuModel = os.cpus()[0]?.model ?? "unknown CPU";
   console.log(`ganbook bench: batch ${opts.batch}, mean of ${opts.steps} steps in one training call after a warm-up step, ${opts.rounds} round(s); ${os.cpus().length} cores (${cpuModel}), Node ${process.version}`);
   if (!variants.includes("tensorflow")) console.log("tfjs-node: not installed (optional dependency), skipped");
@@ -372,7 +379,8 @@ async function main(): Promise<void> {
     "wasm-stock": "wasm (stock kernels)",
     wasm: "wasm + ganbook kernels, 1 thread",
     "wasm-1-core": "same, pinned to 1 core (taskset)",
-    "wasm-threads": "wasm + ganbook kernels, all cores",
+    "wasm-threads": "wasm + ganbook kernels, all cores (kernel pool)",
+    "wasm-workers": "same, all cores as data-parallel workers",
     tensorflow: "tensorflow (tfjs-node)",
   };
   const header = "| model | backend | threads | s/step | GFLOP/s | % of roofline | roofline GFLOP/s | peak RSS MB | note |";
@@ -406,9 +414,9 @@ async function main(): Promise<void> {
     if (ours && t) ratios.push(`${model}: wasm + ganbook kernels takes ${(ours.stepSeconds! / t.stepSeconds!).toFixed(2)}x PyTorch's step time`);
     if (ours && cpu) ratios.push(`${model}: ${cpu.lowerBound ? "at least " : ""}${(cpu.stepSeconds! / ours.stepSeconds!).toFixed(0)}x faster than the cpu backend`);
     // Speed-ups within each round (runs minutes apart), then their median and range over the rounds.
-    const within = (slow: Variant, label: (x: string) => string) => {
+    const within = (slow: Variant, label: (x: string) => string, fast: Variant = "wasm-threads") => {
       const each = rounds.flatMap((round) => {
-        const [a, b] = [slow, "wasm-threads"].map((v) => round.find((m) => m.model === model && m.variant === v && m.stepSeconds && !m.lowerBound && !m.error));
+        const [a, b] = [slow, fast].map((v) => round.find((m) => m.model === model && m.variant === v && m.stepSeconds && !m.lowerBound && !m.error));
         return a && b ? [a.stepSeconds! / b.stepSeconds!] : [];
       });
       if (!each.length) return;
@@ -418,6 +426,7 @@ async function main(): Promise<void> {
     const threads = results.find((m) => m.model === model && m.variant === "wasm-threads")?.threads;
     within("wasm", (x) => `all cores (${threads} threads) ${x}x faster than one thread`);
     within("wasm-1-core", (x) => `pinned to one core takes ${x}x as long as all cores`);
+    within("wasm", (x) => `data-parallel workers (${threads} threads) ${x}x faster than one thread`, "wasm-workers");
   }
   for (const r of ratios) console.log(r);
 

@@ -83,8 +83,8 @@ options:
   --data DIR           dcgan, dcgan-long: train on every PNG and JPEG under DIR instead of MNIST
   --size N             with --data: image side, 32 or 64 (default 32); images are centre-cropped
   --channels C         with --data: 3 for colour (default), 1 for greyscale
-  --threads N          threads per training step (as GANBOOK_THREADS; default: every core for a conv
-                       GAN, one for an MLP GAN); 1 turns data-parallel training off
+  --threads N          threads per training step (sets GANBOOK_THREADS: the wasm backend's kernels
+                       run on a pool of N; default: every core); 1 trains on one core
   --checkpoint-every N steps between checkpoints and sample grids (default: one epoch of data)
   --resume             continue from the checkpoint in --out
   --quick              small data (as GANBOOK_QUICK=1), for trying things out

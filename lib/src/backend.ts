@@ -12,7 +12,10 @@
  * `GANBOOK_BACKEND=tensorflow|wasm|cpu` forces one; an unknown, unavailable or failing value is an error.
  * Await {@link ready} (every notebook's setup cell does) before the first tensor operation.
  */
+import { isMainThread } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs";
+import { availableCores, requestedThreads } from "./threads";
+import { startWasmThreadPool, wasmKernelThreads } from "./wasm-threads";
 
 /** The backends ganbook can run on, in the order it prefers them. */
 export const BACKENDS = ["tensorflow", "wasm", "cpu"] as const;
@@ -107,6 +110,14 @@ export function restoreNodeUtil(util: Record<string, unknown> = require("util"))
   return restored;
 }
 
+/**
+ * How many threads the wasm backend's kernels get: GANBOOK_THREADS, else every core this process may
+ * use; 1 in a worker thread (chapter 05 runs one GAN per core already, each on one thread).
+ */
+export function wasmPoolSize(env: string | undefined = process.env.GANBOOK_THREADS, mainThread = isMainThread): number {
+  return mainThread ? (requestedThreads(undefined, env) ?? availableCores()) : 1;
+}
+
 /** The packages that provide the `tensorflow` backend, in the order tried. */
 export const NATIVE_PACKAGES = ["@tensorflow/tfjs-node", "@tensorflow/tfjs-node-gpu"] as const;
 
@@ -136,6 +147,12 @@ async function activate(name: BackendName): Promise<string[]> {
   } else if (name === "wasm") {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require("@tensorflow/tfjs-backend-wasm");
+    const threads = wasmPoolSize();
+    if (threads > 1 && !tf.engine().registry.wasm) {
+      if (!(await startWasmThreadPool(threads)) || tf.getBackend() !== "wasm") throw new Error(`the wasm backend did not start with a pool of ${threads} threads`);
+      notes.push(`kernels on ${wasmKernelThreads()} threads (XNNPACK's pool in the wasm backend's threaded build; GANBOOK_THREADS=1 for one)`);
+      return notes;
+    }
   }
   const ok = await tf.setBackend(name);
   if (!ok || tf.getBackend() !== name) throw new Error(`tf.setBackend("${name}") failed to initialise`);

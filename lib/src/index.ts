@@ -34,6 +34,7 @@ export * from "./quality";
 export * from "./recipes";
 export * from "./replicas";
 export * from "./threads";
+export { wasmKernelThreads } from "./wasm-threads";
 export * from "./parallel-updates";
 export * from "./rejection";
 export * from "./toy";

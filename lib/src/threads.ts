@@ -7,6 +7,7 @@ import * as os from "node:os";
 import { isMainThread } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs";
 import type { Gan } from "./gan";
+import { wasmKernelThreads } from "./wasm-threads";
 
 /** The models a pool holds replicas of: a GAN's, or pix2pix's (whose L1-only baseline has no D). */
 export interface Players {
@@ -30,12 +31,18 @@ export function requestedThreads(option?: number, env: string | undefined = proc
 }
 
 /**
- * How many threads a trainer uses, and why. An explicit request (option or GANBOOK_THREADS) is kept,
+ * How many threads a trainer uses (data-parallel: one part of the batch each), and why. One while
+ * the wasm backend runs its kernels on a pool (wasm-threads.ts), unless the option asks for more.
+ * Otherwise an explicit request (option or GANBOOK_THREADS) is kept,
  * capped by how many parts the batch splits into; otherwise every core, except where that would
  * not help: on TensorFlow's native backend (already multi-threaded), and inside a worker thread
  * (chapter 05 runs one GAN per core already).
  */
 export function chooseThreads(gan: Players & Pick<Gan, "prepare">, batchSize: number, option?: number): { threads: number; reason: string } {
+  // With the wasm kernel pool (wasm-threads.ts), GANBOOK_THREADS sized the pool: it already puts
+  // every core into each kernel, so the trainer stays on one thread unless its option asks for more.
+  const pool = tf.getBackend() === "wasm" ? wasmKernelThreads() : 1;
+  if (pool > 1 && option === undefined) return { threads: 1, reason: `one thread of JavaScript: the wasm backend's kernels run on ${pool} threads (GANBOOK_THREADS)` };
   const requested = requestedThreads(option);
   const pack = gan.prepare?.spec?.kind === "pack" ? gan.prepare.spec.m : 1;
   const maxParts = Math.max(1, Math.floor(batchSize / pack));
