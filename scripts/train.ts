@@ -83,8 +83,10 @@ options:
   --data DIR           dcgan, dcgan-long: train on every PNG and JPEG under DIR instead of MNIST
   --size N             with --data: image side, 32 or 64 (default 32); images are centre-cropped
   --channels C         with --data: 3 for colour (default), 1 for greyscale
-  --threads N          threads per training step (sets GANBOOK_THREADS: the wasm backend's kernels
-                       run on a pool of N; default: every core); 1 trains on one core
+  --threads N          threads per training step (as GANBOOK_THREADS; default: every core for a conv
+                       GAN, one for an MLP GAN); 1 turns data-parallel training off
+  --kernel-threads N   the wasm backend's kernels on a pool of N threads (as GANBOOK_KERNEL_THREADS,
+                       N or all; the same numbers as one thread); the trainer then uses one thread
   --checkpoint-every N steps between checkpoints and sample grids (default: one epoch of data)
   --resume             continue from the checkpoint in --out
   --quick              small data (as GANBOOK_QUICK=1), for trying things out
@@ -103,6 +105,7 @@ interface Args {
   seed: number;
   backend?: string;
   threads?: number;
+  kernelThreads?: string;
   data?: string;
   size?: number;
   channels?: number;
@@ -148,6 +151,11 @@ function parse(argv: string[]): Args {
       args.backend = value;
       i++;
     } else if (flag === "--threads") (args.threads = int(flag, value, 1)), i++;
+    else if (flag === "--kernel-threads") {
+      if (value !== "all") int(flag, value, 1);
+      args.kernelThreads = value;
+      i++;
+    }
     else if (flag === "--data") {
       if (!value || value.startsWith("--")) usage("--data needs a folder of images");
       args.data = value;
@@ -174,6 +182,7 @@ async function main(): Promise<void> {
   const args = parse(process.argv.slice(2));
   if (args.backend) process.env.GANBOOK_BACKEND = args.backend;
   if (args.threads) process.env.GANBOOK_THREADS = String(args.threads);
+  if (args.kernelThreads) process.env.GANBOOK_KERNEL_THREADS = args.kernelThreads;
   if (args.quick) process.env.GANBOOK_QUICK = "1";
   const out = path.resolve(args.out);
   const checkpointDir = path.join(out, "checkpoint");
@@ -244,6 +253,7 @@ async function main(): Promise<void> {
     node: process.version,
     backend: env.backend,
     threads: trainer.threads,
+    kernelThreads: gb.wasmKernelThreads(),
     started: new Date().toISOString(),
   });
   fs.writeFileSync(runFile, JSON.stringify(runs, null, 2) + "\n");

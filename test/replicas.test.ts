@@ -53,7 +53,7 @@ test("the trainer picks its threads and says why", async () => {
   const data = tinyData();
   const dense: gb.Gan = { generator: gb.buildMlpGenerator({ latentDim: 2, dataShape: [8, 8, 1], hidden: [4], outputActivation: "tanh" }), discriminator: gb.buildMlpDiscriminator({ dataShape: [8, 8, 1], hidden: [4] }), latentDim: 2 };
   const conv = tinyConvGan(0);
-  // With the wasm kernel pool (wasm-threads.ts; every core unless GANBOOK_THREADS=1), a trainer
+  // With the wasm kernel pool (wasm-threads.ts; GANBOOK_KERNEL_THREADS set for the tests), a trainer
   // without a request stays on one thread: the pool already splits every kernel.
   const pool = gb.tf.getBackend() === "wasm" ? gb.wasmKernelThreads() : 1;
   const poolReason = new RegExp(`one thread of JavaScript: the wasm backend's kernels run on ${pool} threads`);

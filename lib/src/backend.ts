@@ -14,7 +14,7 @@
  */
 import { isMainThread } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs";
-import { availableCores, requestedThreads } from "./threads";
+import { availableCores } from "./threads";
 import { startWasmThreadPool, wasmKernelThreads } from "./wasm-threads";
 
 /** The backends ganbook can run on, in the order it prefers them. */
@@ -111,11 +111,15 @@ export function restoreNodeUtil(util: Record<string, unknown> = require("util"))
 }
 
 /**
- * How many threads the wasm backend's kernels get: GANBOOK_THREADS, else every core this process may
- * use; 1 in a worker thread (chapter 05 runs one GAN per core already, each on one thread).
+ * How many threads the wasm backend's kernels get (wasm-threads.ts): GANBOOK_KERNEL_THREADS, a
+ * number or `all` (every core this process may use); 1, no pool, when unset and in a worker thread.
  */
-export function wasmPoolSize(env: string | undefined = process.env.GANBOOK_THREADS, mainThread = isMainThread): number {
-  return mainThread ? (requestedThreads(undefined, env) ?? availableCores()) : 1;
+export function wasmPoolSize(env: string | undefined = process.env.GANBOOK_KERNEL_THREADS, mainThread = isMainThread): number {
+  if (!mainThread || !env?.trim()) return 1;
+  if (env.trim().toLowerCase() === "all") return availableCores();
+  const n = Number(env);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`GANBOOK_KERNEL_THREADS=${env}: give a whole number of threads >= 1, or all (every core); unset, the kernels run on one thread`);
+  return n;
 }
 
 /** The packages that provide the `tensorflow` backend, in the order tried. */
@@ -150,7 +154,7 @@ async function activate(name: BackendName): Promise<string[]> {
     const threads = wasmPoolSize();
     if (threads > 1 && !tf.engine().registry.wasm) {
       if (!(await startWasmThreadPool(threads)) || tf.getBackend() !== "wasm") throw new Error(`the wasm backend did not start with a pool of ${threads} threads`);
-      notes.push(`kernels on ${wasmKernelThreads()} threads (XNNPACK's pool in the wasm backend's threaded build; GANBOOK_THREADS=1 for one)`);
+      notes.push(`kernels on ${wasmKernelThreads()} threads (XNNPACK's pool in the wasm backend's threaded build, GANBOOK_KERNEL_THREADS)`);
       return notes;
     }
   }

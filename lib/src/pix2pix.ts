@@ -119,8 +119,8 @@ export interface Pix2PixOptions {
   /** Both players' optimizer. Default Adam 2e-4, beta1 0.5 (as the paper). */
   optimizer?: OptimizerSpec;
   /**
-   * Data-parallel threads per step: each computes the gradients of a part of the batch on a replica,
-   * as `GanTrainer` does (replicas.ts), with the same default (`TrainerOptions.threads`).
+   * Threads per step (as GANBOOK_THREADS; 1: one thread): each computes the gradients of a part of
+   * the batch on a replica, as `GanTrainer` does (replicas.ts), with the same default.
    */
   threads?: number;
 }

@@ -39,10 +39,10 @@ export function requestedThreads(option?: number, env: string | undefined = proc
  * (chapter 05 runs one GAN per core already).
  */
 export function chooseThreads(gan: Players & Pick<Gan, "prepare">, batchSize: number, option?: number): { threads: number; reason: string } {
-  // With the wasm kernel pool (wasm-threads.ts), GANBOOK_THREADS sized the pool: it already puts
-  // every core into each kernel, so the trainer stays on one thread unless its option asks for more.
+  // With the wasm kernel pool (wasm-threads.ts, GANBOOK_KERNEL_THREADS) every kernel already runs
+  // on the pool's cores, so the trainer stays on one thread unless its option asks for more.
   const pool = tf.getBackend() === "wasm" ? wasmKernelThreads() : 1;
-  if (pool > 1 && option === undefined) return { threads: 1, reason: `one thread of JavaScript: the wasm backend's kernels run on ${pool} threads (GANBOOK_THREADS)` };
+  if (pool > 1 && option === undefined) return { threads: 1, reason: `one thread of JavaScript: the wasm backend's kernels run on ${pool} threads (GANBOOK_KERNEL_THREADS)` };
   const requested = requestedThreads(option);
   const pack = gan.prepare?.spec?.kind === "pack" ? gan.prepare.spec.m : 1;
   const maxParts = Math.max(1, Math.floor(batchSize / pack));

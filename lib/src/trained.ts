@@ -39,6 +39,8 @@ export interface TrainingRun {
   backend: string;
   /** Threads per training step (data-parallel); absent in runs made before there were threads (1). */
   threads?: number;
+  /** Threads of the wasm backend's kernel pool (GANBOOK_KERNEL_THREADS); absent before there was one (1). */
+  kernelThreads?: number;
   started: string;
 }
 

@@ -61,13 +61,11 @@ export interface TrainerOptions {
    */
   generatorAverage?: number;
   /**
-   * Data-parallel threads per training step (replicas.ts): each computes the gradients of a part of
-   * every batch on its own core. Default: one while the wasm backend runs its kernels on a pool of
-   * threads (wasm-threads.ts: every core unless GANBOOK_THREADS=1), which already uses every core
-   * and keeps a run's numbers those of one thread; without a pool, GANBOOK_THREADS, else every core
-   * (one on TensorFlow's native backend, which is multi-threaded itself, and inside a worker thread).
-   * With more than one, batch norm normalises each part by its own statistics (README, Performance);
-   * asking for more alongside a pool oversubscribes the cores (set GANBOOK_THREADS=1 with it).
+   * Threads per training step (data-parallel, see replicas.ts): each computes the gradients of a part
+   * of every batch on its own core. Default: GANBOOK_THREADS, else every core (one on TensorFlow's
+   * native backend, which is multi-threaded itself, and inside a worker thread, and one while the
+   * wasm backend runs its kernels on a pool, GANBOOK_KERNEL_THREADS: wasm-threads.ts). 1 turns it off.
+   * Batch norm then normalises each part by its own statistics: see the README's Performance section.
    */
   threads?: number;
 }
