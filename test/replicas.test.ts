@@ -53,12 +53,8 @@ test("the trainer picks its threads and says why", async () => {
   const data = tinyData();
   const dense: gb.Gan = { generator: gb.buildMlpGenerator({ latentDim: 2, dataShape: [8, 8, 1], hidden: [4], outputActivation: "tanh" }), discriminator: gb.buildMlpDiscriminator({ dataShape: [8, 8, 1], hidden: [4] }), latentDim: 2 };
   const conv = tinyConvGan(0);
-  // With the wasm kernel pool (wasm-threads.ts; GANBOOK_KERNEL_THREADS set for the tests), a trainer
-  // without a request stays on one thread: the pool already splits every kernel.
-  const pool = gb.tf.getBackend() === "wasm" ? gb.wasmKernelThreads() : 1;
-  const poolReason = new RegExp(`one thread of JavaScript: the wasm backend's kernels run on ${pool} threads`);
   const cases: [gb.Gan, number | undefined, number, RegExp][] = [
-    [dense, undefined, 1, pool > 1 ? poolReason : /dense layers/],
+    [dense, undefined, 1, /dense layers/],
     [dense, 2, 2, /2 threads \(asked for\)/],
     [conv, 1, 1, /one thread, as asked/],
     [conv, 4, 4, /4 threads/],
@@ -70,16 +66,12 @@ test("the trainer picks its threads and says why", async () => {
     assert.match(trainer.threadsReason, reason);
     trainer.dispose();
   }
-  // Without a request, a conv GAN takes every core (capped by the batch: 3 parts of a batch of 3),
-  // through the kernel pool when there is one, else as data-parallel parts.
+  // Without a request, a conv GAN takes every core (capped by the batch: 3 parts of a batch of 3).
   const saved = process.env.GANBOOK_THREADS;
   delete process.env.GANBOOK_THREADS;
   try {
     const trainer = new gb.GanTrainer({ gan: conv, data, batchSize: 3 });
-    if (pool > 1) {
-      assert.equal(trainer.threads, 1);
-      assert.match(trainer.threadsReason, poolReason);
-    } else assert.equal(trainer.threads, Math.min(gb.availableCores(), 3));
+    assert.equal(trainer.threads, Math.min(gb.availableCores(), 3));
     trainer.dispose();
   } finally {
     if (saved !== undefined) process.env.GANBOOK_THREADS = saved;

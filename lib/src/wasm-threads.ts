@@ -40,12 +40,10 @@ const FACTORY_PRELUDE =
 
 /**
  * Starts the wasm backend with its kernels on a pool of `threads` threads (call it instead of
- * `tf.setBackend("wasm")`, before the backend first starts; the pool's size is fixed for the process).
- * Returns what `tf.setBackend` returns.
+ * `tf.setBackend("wasm")`, on the main thread, before the backend first starts: backend.ts checks
+ * both; the pool's size is fixed for the process). Returns what `tf.setBackend` returns.
  */
 export async function startWasmThreadPool(threads: number): Promise<boolean> {
-  if (!workerThreads.isMainThread) throw new Error("the wasm kernel pool starts on the main thread only (a worker thread is one of several already)");
-  if (tf.engine().registry.wasm) throw new Error("the wasm backend has already started; its kernel pool is fixed when it starts");
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const wasm = require("@tensorflow/tfjs-backend-wasm") as { setThreadsCount(n: number): void; getThreadsCount(): number };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ganbook-wasm-threads-"));
@@ -95,7 +93,7 @@ export async function startWasmThreadPool(threads: number): Promise<boolean> {
   };
   URL.createObjectURL = (blob: Blob) => (texts.has(blob) ? (scripts.thread ??= writeScript("thread.js", textOf(blob))) : saved.createObjectURL(blob));
   mutableWorkerThreads.Worker = PoolWorker;
-  mutableOs.cpus = () => Array.from({ length: 2 * threads }, () => saved.cpus()[0]);
+  mutableOs.cpus = () => new Array(2 * threads).fill(saved.cpus()[0]);
   try {
     tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", true);
     wasm.setThreadsCount(threads);
