@@ -12,6 +12,7 @@ import { generatorOutputRange, type TrainerOptions } from "../lib/src/trainer-op
 import { fileHandler, hasCheckpoint, readCheckpoint, writeCheckpoint } from "../lib/src/checkpoint";
 import { toFloat16Bits } from "../lib/src/float16";
 import { ring8, sampleMixture } from "../lib/src/toy";
+import { batchIndices, makeRandom } from "../lib/src/random";
 import { tempDir } from "./helpers";
 
 before(() => ready());
@@ -326,4 +327,29 @@ test("toFloat16Bits encodes hand-checked halves; a float16 checkpoint is half th
   assert.ok(before.flat().some((v, k) => v !== after.flat()[k]), "the halves are rounded, not the float32 values");
   model.dispose();
   models.g.dispose();
+});
+
+test("batchIndices: every epoch a seeded permutation cut into batches, the same from a cached epoch or a fresh one", () => {
+  // The shuffle written out (Fisher-Yates from the top with mulberry32), as batchIndices did before it kept the last epoch.
+  const reference = (n: number, size: number, seed: number, b: number) => {
+    const perEpoch = Math.floor(n / size);
+    const order = Array.from({ length: n }, (_, i) => i);
+    const random = makeRandom(seed * 100003 + Math.floor(b / perEpoch));
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    return order.slice((b % perEpoch) * size, (b % perEpoch) * size + size);
+  };
+  // 10 examples, batches of 3: 3 batches an epoch (example 9's place is skipped), epochs 0-2, two seeds, interleaved.
+  const epoch0 = [0, 1, 2].flatMap((b) => Array.from(batchIndices(10, 3, 7, b)));
+  assert.equal(epoch0.length, 9);
+  assert.equal(new Set(epoch0).size, 9, "no example twice in an epoch");
+  for (const [seed, b] of [[7, 4], [7, 4], [8, 4], [7, 5], [7, 0], [7, 8], [8, 8], [7, 3], [7, 3]]) {
+    const got = batchIndices(10, 3, seed, b);
+    assert.deepEqual(Array.from(got), reference(10, 3, seed, b), `seed ${seed}, batch ${b}`);
+    got.fill(-1); // a caller's change must not reach the next batch of the same epoch
+  }
+  assert.deepEqual(Array.from(batchIndices(10, 3, 7, 4)), reference(10, 3, 7, 4));
+  assert.notDeepEqual(Array.from(batchIndices(10, 3, 7, 0)), Array.from(batchIndices(10, 3, 7, 3)), "a new epoch, a new order");
 });
