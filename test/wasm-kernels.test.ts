@@ -289,6 +289,41 @@ test("LeakyRelu, Sum, Mean and batch norm on wasm equal the cpu backend's (Leaky
   assert.deepEqual(failures, []);
 });
 
+test("GatherV2 of rows on wasm gives the stock kernel's values exactly, for every index shape, and its error for an index out of range", async () => {
+  const x = (shape: number[], seed = 31) => tf.tensor(values(shape.reduce((a, b) => a * b), seed), shape);
+  const cases: [string, () => tf.Tensor][] = [
+    ["rows of [10, 4, 3], repeated and last", () => tf.gather(x([10, 4, 3]), tf.tensor1d([3, 0, 9, 3], "int32"))],
+    ["a [2, 2] block of indices", () => tf.gather(x([10, 5]), tf.tensor2d([[1, 2], [0, 9]], [2, 2], "int32"))],
+    ["one scalar index", () => tf.gather(x([6, 2, 2, 1]), tf.scalar(5, "int32"))],
+    ["elements of a vector", () => tf.gather(x([7]), tf.tensor1d([6, 1, 1], "int32"))],
+    ["no indices", () => tf.gather(x([4, 3]), tf.tensor1d([], "int32"))],
+    ["axis 1 (stock)", () => tf.gather(x([4, 5, 2]), tf.tensor1d([4, 0], "int32"), 1)],
+    ["int32 rows (stock)", () => tf.gather(tf.tensor2d([[1, 2], [3, 4], [5, 6]], [3, 2], "int32"), tf.tensor1d([2, 0], "int32"))],
+  ];
+  const run = async (f: () => tf.Tensor, stockKernels: boolean) => {
+    await tf.setBackend("wasm");
+    if (stockKernels) useStockWasmKernels();
+    try {
+      const idsBefore = tf.engine().backend.numDataIds();
+      const y = tf.tidy(f);
+      const out = { shape: y.shape, values: Array.from(y.dataSync()) };
+      y.dispose();
+      return { ...out, leaked: tf.engine().backend.numDataIds() - idsBefore };
+    } finally {
+      if (stockKernels) registerWasmTrainingKernels();
+    }
+  };
+  for (const [name, f] of cases) {
+    const [stock, ours] = [await run(f, true), await run(f, false)];
+    assert.deepEqual(ours, { ...stock, leaked: 0 }, name);
+  }
+  for (const bad of [10, -1]) {
+    const rows = x([10, 3]);
+    assert.throws(() => tf.gather(rows, tf.tensor1d([0, bad], "int32")), { message: `GatherV2: the index value ${bad} is not in [0, 9]` });
+    rows.dispose();
+  }
+});
+
 /** A tiny DCGAN-like stack: conv2dTranspose up, then conv2d down, trained with SGD. */
 function buildModel(): tf.Sequential {
   const init = (seed: number) => tf.initializers.glorotUniform({ seed });
