@@ -1,5 +1,6 @@
 // ganbook's registered gradients (gradients.ts) give what autodiff through basic ops gives for the
-// same function: batch norm without tfjs's Tile, LeakyReLU as step(x, alpha) * dy.
+// same function: batch norm without tfjs's Tile, LeakyReLU as step(x, alpha) * dy, Sum and Mean
+// without tfjs's JavaScript array of ones (those two to the bit).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
@@ -47,4 +48,35 @@ test("the LeakyReLU gradient is dy where x > 0 and alpha * dy elsewhere (x = 0 i
   const [got] = tf.grads((a: tf.Tensor) => tf.leakyRelu(a, 0.3))([big], up);
   assertClose(got, tf.where(tf.greater(big, 0), up, tf.mul(up, 0.3)), "leakyRelu [2, 5, 5, 3]");
   tf.dispose([x, dy, dx, big, up, got]);
+});
+
+test("Sum and Mean gradients are tfjs's own formula (dy times ones, over the count) to the bit, on wasm and cpu, and leave no tensor", async () => {
+  await gb.ready();
+  const start = tf.getBackend();
+  const cases: [number[], number | number[], boolean][] = [[[4, 3, 3, 5], [0, 1, 2], false], [[4, 3, 3, 5], [1, 0, 2], true], [[6, 7], 0, false], [[6, 7], -1, true], [[2, 3, 4], 1, false], [[5, 4], [0, 1], false]];
+  for (const backend of ["wasm", "cpu"]) {
+    await tf.setBackend(backend);
+    for (const [shape, axis, keepDims] of cases) {
+      const x = tf.randomNormal(shape, 0, 1, "float32", 11);
+      const outShape = tf.sum(x, axis, keepDims).shape;
+      const dy = tf.randomNormal(outShape, 0, 3, "float32", 12);
+      for (const op of ["sum", "mean"] as const) {
+        const before = tf.memory().numTensors;
+        const [got] = tf.grads((a: tf.Tensor) => (op === "sum" ? tf.sum(a, axis, keepDims) : tf.mean(a, axis, keepDims)))([x], dy);
+        assert.equal(tf.memory().numTensors, before + 1, `${backend} ${op} ${shape} over ${axis}: tensors left`);
+        // tfjs's Sum_grad / Mean_grad written out.
+        const want = tf.tidy(() => {
+          const expanded = shape.slice();
+          for (const a of tf.util.parseAxisParam(axis, shape)) expanded[a] = 1;
+          const spread = tf.mul(tf.reshape(dy, expanded), tf.ones(shape, "float32"));
+          const count = tf.util.parseAxisParam(axis, shape).reduce((n, a) => n * shape[a], 1);
+          return op === "sum" ? spread : tf.div(spread, count);
+        });
+        assert.deepEqual(Array.from(got.dataSync()), Array.from(want.dataSync()), `${backend} ${op} ${shape} over ${axis}`);
+        tf.dispose([got, want]);
+      }
+      tf.dispose([x, dy]);
+    }
+  }
+  await tf.setBackend(start);
 });
