@@ -191,8 +191,9 @@ export function conv2DBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backe
 
   /**
    * Each phase scattered straight into dx [B, H, W, Ci] (rows y = ph + sh*k < H, columns
-   * x = pw + sw*l < W) by a JavaScript loop over the heap: for these sizes it beats both the wasm
-   * Concat kernel (element-wise JavaScript) and a rank-6 wasm Transpose.
+   * x = pw + sw*l < W), one pixel's Ci values at a time, by `copyWithin` on the wasm heap (both
+   * tensors live in it): for these sizes it beats the wasm Concat kernel (element-wise JavaScript),
+   * a rank-6 wasm Transpose, and an element loop (0.25 against 0.52 ms for [64, 14, 14, 32]).
    */
   function interleavedPhases(): TensorInfo {
     const out = backend.makeOutput([b, h, w, ci], "float32");
@@ -201,13 +202,13 @@ export function conv2DBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backe
         const phase = phaseConv(ph, pw);
         // Views of the heap are taken after the conv: a heap that grew detaches older views.
         const src = backend.typedArrayFromHeap(phase);
-        const dst = backend.typedArrayFromHeap(out);
+        const heap = new Float32Array(src.buffer);
+        const [first, start] = [src.byteOffset / 4, backend.typedArrayFromHeap(out).byteOffset / 4];
         for (let n = 0; n < b; n++) {
           for (let k = 0, y = ph; k < nh && y < h; k++, y += sh) {
             for (let l = 0, x = pw; l < nw && x < w; l++, x += sw) {
-              const from = ((n * nh + k) * nw + l) * ci;
-              const to = ((n * h + y) * w + x) * ci;
-              for (let c = 0; c < ci; c++) dst[to + c] = src[from + c];
+              const from = first + ((n * nh + k) * nw + l) * ci;
+              heap.copyWithin(start + ((n * h + y) * w + x) * ci, from, from + ci);
             }
           }
         }
