@@ -1,23 +1,35 @@
-// The two models `npm run bench` and `npm run profile` time (the TensorFlow DCGAN tutorial's and
-// the course's, chapter 04's, each with its own Adam rate), and the trainer both time them in.
+// The models `npm run bench` and `npm run profile` time: the TensorFlow DCGAN tutorial's and the
+// course's DCGAN (the issue's two, each with its own Adam rate), and, on request, the DCGAN chapter
+// 04 trains live (`dcganLive`: deeper, with its recipe's loss, averaged G and NaN guard), with the
+// trainer each is timed in.
 import type * as Ganbook from "../lib/src/index";
 
-export const BENCH_MODELS = ["tf-tutorial", "course"] as const;
+export const BENCH_MODELS = ["tf-tutorial", "course", "chapter-04"] as const;
 export type BenchModel = (typeof BENCH_MODELS)[number];
+/** What `npm run bench` times unless `--models` says otherwise (chapter-04 adds a third of its time). */
+export const DEFAULT_BENCH_MODELS: BenchModel[] = ["tf-tutorial", "course"];
 
 /** A fresh GAN of `model` (seeded as the library's builders are) and its learning rate. */
 export function buildBenchGan(gb: typeof Ganbook, model: BenchModel): { gan: Ganbook.Gan; learningRate: number } {
+  if (model === "chapter-04") return { gan: gb.dcganLive(0, 1).gan, learningRate: 1e-3 };
   return model === "tf-tutorial"
     ? { gan: { generator: gb.buildTfTutorialGenerator(), discriminator: gb.buildTfTutorialDiscriminator(), latentDim: 100 }, learningRate: 1e-4 }
     : { gan: { generator: gb.buildDcganGenerator(), discriminator: gb.buildDcganDiscriminator(), latentDim: 64 }, learningRate: 2e-4 };
 }
 
 /**
- * A seeded trainer of a fresh `model` on random 28x28 images (four batches' worth; `dispose()` the
- * trainer and the data after). No NaN guard: the step alone (the guard copies every weight each step).
+ * A seeded trainer of a fresh `model` on random 28x28 images (four batches' worth, or MNIST's
+ * 60,000 for chapter-04, whose step shuffles them; `dispose()` the trainer and the data after). No
+ * NaN guard for the issue's two models: the step alone (the guard copies every weight each step);
+ * chapter-04 trains as the chapter does, with its recipe's options.
  */
 export function buildBenchTrainer(gb: typeof Ganbook, model: BenchModel, batchSize: number, threads: number): { trainer: Ganbook.GanTrainer; data: Ganbook.tf.Tensor } {
   const { gan, learningRate } = buildBenchGan(gb, model);
+  if (model === "chapter-04") {
+    const data = gb.tf.randomUniform([60_000, 28, 28, 1], -1, 1, "float32", 2);
+    const { options } = gb.dcganLive(0, 1);
+    return { trainer: new gb.GanTrainer({ gan, data, ...options, batchSize, seed: 3, threads }), data };
+  }
   const data = gb.tf.randomUniform([batchSize * 4, 28, 28, 1], -1, 1, "float32", 2);
   const trainer = new gb.GanTrainer({ gan, data, batchSize, seed: 3, threads, guardNonFinite: false, dOptimizer: { learningRate }, gOptimizer: { learningRate } });
   return { trainer, data };

@@ -1,10 +1,11 @@
 // npm run bench: time per GAN training step (D step + G step, through GanTrainer) of the
-// TensorFlow-tutorial DCGAN and the course's DCGAN on every available backend, side by side: wasm on
+// TensorFlow-tutorial DCGAN and the course's DCGAN (`--models ...,chapter-04` adds the DCGAN chapter
+// 04 trains live, with its recipe) on every available backend, side by side: wasm on
 // one thread, on one thread pinned to one core (taskset), and on every core two ways: data-parallel
 // worker threads (replicas.ts, the trainer's default) and the backend's kernels on a pool of threads
 // (wasm-threads.ts, GANBOOK_KERNEL_THREADS); plus PyTorch when it is installed.
 //
-//   npm run bench -- [--batch 64] [--steps 10] [--rounds 3] [--cpu-seconds 150] [--models tf-tutorial,course] [--images 5000]
+//   npm run bench -- [--batch 64] [--steps 10] [--rounds 3] [--cpu-seconds 150] [--models tf-tutorial,course,chapter-04] [--images 5000]
 //
 // Rounds: the wasm variants run in turn, `--rounds` times over (one thread, pinned, all cores, then
 // again), and the table shows each variant's median; the speed-ups are computed within each round,
@@ -23,7 +24,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { BENCH_MODELS, buildBenchTrainer, median, type BenchModel } from "./bench-models";
+import { BENCH_MODELS, DEFAULT_BENCH_MODELS, buildBenchTrainer, median, type BenchModel } from "./bench-models";
 
 const REPO = path.resolve(__dirname, "..");
 const VARIANTS = ["cpu", "wasm-stock", "wasm", "wasm-1-core", "wasm-threads", "wasm-pool", "tensorflow"] as const;
@@ -41,7 +42,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options & { child?: [Variant, BenchModel] } {
-  const opts: Options & { child?: [Variant, BenchModel] } = { batch: 64, steps: 10, rounds: 3, cpuSeconds: 150, models: [...BENCH_MODELS], images: 5000 };
+  const opts: Options & { child?: [Variant, BenchModel] } = { batch: 64, steps: 10, rounds: 3, cpuSeconds: 150, models: [...DEFAULT_BENCH_MODELS], images: 5000 };
   for (let i = 0; i < argv.length; i++) {
     const [flag, value] = [argv[i], argv[i + 1]];
     const int = () => {
@@ -370,7 +371,8 @@ async function main(): Promise<void> {
   }
   const results = opts.models.flatMap((model) => variants.map((variant) => summarize(rounds.flatMap((round) => round.filter((m) => m.model === model && m.variant === variant)))));
   const torch: TorchResult[] = [];
-  for (const model of opts.models) {
+  // PyTorch has the issue's two models (scripts/bench_torch.py), not chapter 04's.
+  for (const model of opts.models.filter((m) => m !== "chapter-04")) {
     process.stdout.write(`  ${model} on PyTorch ... `);
     const t = runTorch(model, opts);
     torch.push(t);

@@ -1,6 +1,6 @@
 // npm run profile: where one training step's time goes, kernel by kernel (README, Performance).
 //
-//   npm run profile -- [--model course|tf-tutorial] [--steps 3] [--batch 64] [--by-shape] [--threads N]
+//   npm run profile -- [--model course|tf-tutorial|chapter-04] [--steps 3] [--batch 64] [--by-shape] [--threads N]
 //
 // --by-shape splits each kernel's row by its input shapes.
 // --threads N (N > 1): instead of kernels, where each update's time goes over N threads
