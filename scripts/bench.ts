@@ -5,7 +5,7 @@
 // worker threads (replicas.ts, the trainer's default) and the backend's kernels on a pool of threads
 // (wasm-threads.ts, GANBOOK_KERNEL_THREADS); plus PyTorch when it is installed.
 //
-//   npm run bench -- [--batch 64] [--steps 10] [--rounds 3] [--cpu-seconds 150] [--models tf-tutorial,course,chapter-04] [--images 5000]
+//   npm run bench -- [--batch 64] [--steps 10] [--warmup 3] [--rounds 3] [--cpu-seconds 150] [--models tf-tutorial,course,chapter-04] [--images 5000]
 //
 // Rounds: the wasm variants run in turn, `--rounds` times over (one thread, pinned, all cores, then
 // again), and the table shows each variant's median; the speed-ups are computed within each round,
@@ -35,6 +35,8 @@ type Variant = (typeof VARIANTS)[number];
 interface Options {
   batch: number;
   steps: number;
+  /** Steps trained before the timed ones (worker threads, wasm tier-up, XNNPACK operators, optimizer slots). */
+  warmup: number;
   rounds: number;
   cpuSeconds: number;
   models: BenchModel[];
@@ -42,7 +44,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options & { child?: [Variant, BenchModel] } {
-  const opts: Options & { child?: [Variant, BenchModel] } = { batch: 64, steps: 10, rounds: 3, cpuSeconds: 150, models: [...DEFAULT_BENCH_MODELS], images: 5000 };
+  const opts: Options & { child?: [Variant, BenchModel] } = { batch: 64, steps: 10, warmup: 3, rounds: 3, cpuSeconds: 150, models: [...DEFAULT_BENCH_MODELS], images: 5000 };
   for (let i = 0; i < argv.length; i++) {
     const [flag, value] = [argv[i], argv[i + 1]];
     const int = () => {
@@ -53,6 +55,7 @@ function parseArgs(argv: string[]): Options & { child?: [Variant, BenchModel] } 
     };
     if (flag === "--batch") opts.batch = int();
     else if (flag === "--steps") opts.steps = int();
+    else if (flag === "--warmup") opts.warmup = int();
     else if (flag === "--rounds") opts.rounds = int();
     else if (flag === "--cpu-seconds") opts.cpuSeconds = int();
     else if (flag === "--images") {
@@ -73,7 +76,7 @@ function parseArgs(argv: string[]): Options & { child?: [Variant, BenchModel] } 
 }
 
 function usage(message: string): never {
-  console.error(`bench: ${message}\nusage: npm run bench -- [--batch 64] [--steps 10] [--rounds 3] [--cpu-seconds 150] [--models ${BENCH_MODELS.join(",")}] [--images 5000]`);
+  console.error(`bench: ${message}\nusage: npm run bench -- [--batch 64] [--steps 10] [--warmup 3] [--rounds 3] [--cpu-seconds 150] [--models ${BENCH_MODELS.join(",")}] [--images 5000]`);
   process.exit(2);
 }
 
@@ -208,10 +211,12 @@ async function child(variant: Variant, model: BenchModel, opts: Options): Promis
   const base: Measurement = { variant, model, backend: report.backend, threads: Math.max(trainer.threads, gb.wasmKernelThreads()), flopsPerStep, matmulGflops, convGflops, allCoreGflops: allCore && Math.max(allCore.matmul, allCore.conv) };
   console.log(JSON.stringify({ ...base, partialStepSeconds: null })); // what a capped run still reports
   try {
-    // Warm-up (worker threads, XNNPACK operators, kernel setup, optimizer slots), then the steps in
-    // one call, as a chapter or `npm run train` runs them: each call of `train` also resends both
+    // Warm-up (worker threads, XNNPACK operators, kernel setup, optimizer slots, and V8 moving the
+    // hot wasm code of every thread to its optimizing tier: with one warm-up step, the next 10 of the
+    // course's DCGAN on two threads took 0.136-0.143 s against 0.117-0.122 s for 40), then the steps
+    // in one call, as a chapter or `npm run train` runs them: each call of `train` also resends both
     // models' weights to the workers and sets up its progress, once per call rather than per step.
-    if (variant !== "cpu") await trainer.train(1, { progress: "none" });
+    if (variant !== "cpu") await trainer.train(opts.warmup, { progress: "none" });
     const steps = variant === "cpu" ? 1 : opts.steps;
     const t = performance.now();
     await trainer.train(steps, { progress: "none" });
@@ -228,7 +233,7 @@ async function child(variant: Variant, model: BenchModel, opts: Options): Promis
 
 function runChild(variant: Variant, model: BenchModel, opts: Options): Measurement {
   const capSeconds = variant === "cpu" ? opts.cpuSeconds : 900;
-  const args = ["--import", "tsx", __filename, "--child", variant, model, "--batch", String(opts.batch), "--steps", String(opts.steps)];
+  const args = ["--import", "tsx", __filename, "--child", variant, model, "--batch", String(opts.batch), "--steps", String(opts.steps), "--warmup", String(opts.warmup)];
   const started = Date.now();
   // wasm-1-core: the same one-thread trainer, pinned to core 0, so nothing else of the process (GC,
   // worker startup) borrows the second core either.
@@ -349,7 +354,7 @@ async function main(): Promise<void> {
   const hasTaskset = spawnSync("taskset", ["-c", "0", "true"]).status === 0;
   const variants = VARIANTS.filter((v) => (v !== "tensorflow" || hasTfjsNode()) && (v !== "wasm-1-core" || hasTaskset) && (!ALL_CORES.includes(v) || os.cpus().length > 1));
   const cpuModel = os.cpus()[0]?.model ?? "unknown CPU";
-  console.log(`ganbook bench: batch ${opts.batch}, mean of ${opts.steps} steps in one training call after a warm-up step, ${opts.rounds} round(s); ${os.cpus().length} cores (${cpuModel}), Node ${process.version}`);
+  console.log(`ganbook bench: batch ${opts.batch}, mean of ${opts.steps} steps in one training call after ${opts.warmup} warm-up step(s), ${opts.rounds} round(s); ${os.cpus().length} cores (${cpuModel}), Node ${process.version}`);
   if (!variants.includes("tensorflow")) console.log("tfjs-node: not installed (optional dependency), skipped");
 
   // Each round runs every variant of every model; the cpu and stock-wasm variants (capped, or unable
