@@ -69,29 +69,16 @@ tf.registerGradient({
  * `tf.fill` makes the ones in the backend; dy * 1 and (dy * 1) / n are dy and dy / n exactly, so
  * the gradient is tfjs's to the bit.
  */
-function broadcastBack(dy: tf.Tensor, x: tf.Tensor, axis: number | number[]): tf.Tensor {
-  const shape = x.shape.slice();
-  for (const a of tf.util.parseAxisParam(axis, x.shape)) shape[a] = 1;
-  return tf.reshape(dy, shape);
+for (const [kernelName, divide] of [["Sum", false], ["Mean", true]] as const) {
+  tf.registerGradient({
+    kernelName,
+    inputsToSave: ["x"],
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
+      const [x] = saved;
+      const axes = tf.util.parseAxisParam((attrs as unknown as { axis: number | number[] }).axis, x.shape);
+      const kept = tf.reshape(dy as tf.Tensor, x.shape.map((d, i) => (axes.includes(i) ? 1 : d))); // dy with the reduced axes as 1
+      const spread = divide ? tf.div(kept, axes.reduce((n, a) => n * x.shape[a], 1)) : kept;
+      return { x: () => tf.mul(spread, tf.fill(x.shape, 1, "float32")) };
+    },
+  });
 }
-
-tf.registerGradient({
-  kernelName: "Sum",
-  inputsToSave: ["x"],
-  gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
-    const [x] = saved;
-    const { axis } = attrs as unknown as { axis: number | number[] };
-    return { x: () => tf.mul(broadcastBack(dy as tf.Tensor, x, axis), tf.fill(x.shape, 1, "float32")) };
-  },
-});
-
-tf.registerGradient({
-  kernelName: "Mean",
-  inputsToSave: ["x"],
-  gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
-    const [x] = saved;
-    const { axis } = attrs as unknown as { axis: number | number[] };
-    const count = tf.util.parseAxisParam(axis, x.shape).reduce((n, a) => n * x.shape[a], 1);
-    return { x: () => tf.mul(tf.div(broadcastBack(dy as tf.Tensor, x, axis), count), tf.fill(x.shape, 1, "float32")) };
-  },
-});
