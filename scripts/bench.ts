@@ -27,9 +27,15 @@ import * as path from "node:path";
 import { BENCH_MODELS, DEFAULT_BENCH_MODELS, buildBenchTrainer, median, type BenchModel } from "./bench-models";
 
 const REPO = path.resolve(__dirname, "..");
-const VARIANTS = ["cpu", "wasm-stock", "wasm", "wasm-1-core", "wasm-threads", "wasm-pool", "tensorflow"] as const;
+const VARIANTS = ["cpu", "wasm-stock", "wasm", "wasm-1-core", "wasm-1-core-part", "wasm-threads", "wasm-pool", "tensorflow"] as const;
 /** The variants that use every core: data-parallel workers (the trainer's default), and the wasm kernel pool. */
 const ALL_CORES: readonly Variant[] = ["wasm-threads", "wasm-pool"];
+/**
+ * The variants pinned to core 0 with taskset: the one-thread trainer on the whole batch, and on one
+ * data-parallel part of it (the largest, batch / cores rounded up), which bounds what splitting the
+ * batch over the cores can give: the whole batch's time over the part's.
+ */
+const PINNED: readonly Variant[] = ["wasm-1-core", "wasm-1-core-part"];
 type Variant = (typeof VARIANTS)[number];
 
 interface Options {
@@ -165,6 +171,7 @@ async function child(variant: Variant, model: BenchModel, opts: Options): Promis
   if (variant === "wasm-pool") process.env.GANBOOK_KERNEL_THREADS = String(cores);
   else delete process.env.GANBOOK_KERNEL_THREADS;
   const threads = variant === "wasm-threads" ? cores : 1;
+  const batch = variant === "wasm-1-core-part" ? partBatch(opts.batch) : opts.batch;
   const gb = await import("../lib/src/index");
   const { tf } = gb;
   const report = await gb.ready();
@@ -203,11 +210,11 @@ async function child(variant: Variant, model: BenchModel, opts: Options): Promis
     : cores > 1 ? { matmul: await allCoreGflops("matmul", cores), conv: await allCoreGflops("conv", cores) }
     : undefined;
 
-  const { trainer } = buildBenchTrainer(gb, model, opts.batch, threads);
+  const { trainer } = buildBenchTrainer(gb, model, batch, threads);
   const { generator, discriminator } = trainer.gan;
   // Per image: D step = G fwd + D fwd (real, fake) + D backward (~2x fwd each) = G + 6D;
   // G step = G fwd + D fwd + D input-gradient (~D) + G backward (~2G) = 3G + 2D.
-  const flopsPerStep = opts.batch * (4 * gb.forwardFlops(generator) + 8 * gb.forwardFlops(discriminator));
+  const flopsPerStep = batch * (4 * gb.forwardFlops(generator) + 8 * gb.forwardFlops(discriminator));
   const base: Measurement = { variant, model, backend: report.backend, threads: Math.max(trainer.threads, gb.wasmKernelThreads()), flopsPerStep, matmulGflops, convGflops, allCoreGflops: allCore && Math.max(allCore.matmul, allCore.conv) };
   console.log(JSON.stringify({ ...base, partialStepSeconds: null })); // what a capped run still reports
   try {
@@ -231,13 +238,18 @@ async function child(variant: Variant, model: BenchModel, opts: Options): Promis
 // ---------------------------------------------------------------------------------------------
 // parent: run every child, then PyTorch, then print and save
 
+/** One thread's part of a data-parallel batch on every core: the largest (splitBatch in threads.ts splits as evenly as it can). */
+function partBatch(batch: number): number {
+  return Math.ceil(batch / os.cpus().length);
+}
+
 function runChild(variant: Variant, model: BenchModel, opts: Options): Measurement {
   const capSeconds = variant === "cpu" ? opts.cpuSeconds : 900;
   const args = ["--import", "tsx", __filename, "--child", variant, model, "--batch", String(opts.batch), "--steps", String(opts.steps), "--warmup", String(opts.warmup)];
   const started = Date.now();
-  // wasm-1-core: the same one-thread trainer, pinned to core 0, so nothing else of the process (GC,
+  // wasm-1-core(-part): the same one-thread trainer, pinned to core 0, so nothing else of the process (GC,
   // worker startup) borrows the second core either.
-  const [command, argv] = variant === "wasm-1-core" ? ["taskset", ["-c", "0", process.execPath, ...args]] : [process.execPath, args];
+  const [command, argv] = PINNED.includes(variant) ? ["taskset", ["-c", "0", process.execPath, ...args]] : [process.execPath, args];
   const r = spawnSync(command, argv, { cwd: REPO, encoding: "utf8", timeout: capSeconds * 1000, env: { ...process.env, GANBOOK_BACKEND: undefined } });
   const lines = (r.stdout ?? "").trim().split("\n").filter((l) => l.startsWith("{"));
   const last = lines.length ? (JSON.parse(lines.at(-1)!) as Measurement & { partialStepSeconds?: number }) : undefined;
@@ -352,7 +364,7 @@ async function main(): Promise<void> {
     return;
   }
   const hasTaskset = spawnSync("taskset", ["-c", "0", "true"]).status === 0;
-  const variants = VARIANTS.filter((v) => (v !== "tensorflow" || hasTfjsNode()) && (v !== "wasm-1-core" || hasTaskset) && (!ALL_CORES.includes(v) || os.cpus().length > 1));
+  const variants = VARIANTS.filter((v) => (v !== "tensorflow" || hasTfjsNode()) && (!PINNED.includes(v) || hasTaskset) && ((!ALL_CORES.includes(v) && v !== "wasm-1-core-part") || os.cpus().length > 1));
   const cpuModel = os.cpus()[0]?.model ?? "unknown CPU";
   console.log(`ganbook bench: batch ${opts.batch}, mean of ${opts.steps} steps in one training call after ${opts.warmup} warm-up step(s), ${opts.rounds} round(s); ${os.cpus().length} cores (${cpuModel}), Node ${process.version}`);
   if (!variants.includes("tensorflow")) console.log("tfjs-node: not installed (optional dependency), skipped");
@@ -392,6 +404,7 @@ async function main(): Promise<void> {
     "wasm-stock": "wasm (stock kernels)",
     wasm: "wasm + ganbook kernels, 1 thread",
     "wasm-1-core": "same, pinned to 1 core (taskset)",
+    "wasm-1-core-part": `same, pinned, batch ${partBatch(opts.batch)} (one thread's part)`,
     "wasm-threads": "wasm + ganbook kernels, all cores",
     "wasm-pool": "same, all cores as a kernel pool",
     tensorflow: "tensorflow (tfjs-node)",
@@ -441,6 +454,7 @@ async function main(): Promise<void> {
     const threads = results.find((m) => m.model === model && m.variant === "wasm-threads")?.threads;
     within("wasm", (x) => `all cores (${threads} threads) ${x}x faster than one thread`);
     within("wasm-1-core", (x) => `pinned to one core takes ${x}x as long as all cores`);
+    within("wasm-1-core", (x) => `data-parallel ceiling: pinned, the whole batch takes ${x}x as long as one thread's part of it (batch ${partBatch(opts.batch)}), the most that splitting the batch over ${os.cpus().length} cores can give (were there no combining, no waiting, and cores that never slowed each other)`, "wasm-1-core-part");
     within("wasm", (x) => `the kernel pool (${threads} threads) ${x}x faster than one thread`, "wasm-pool");
     within("wasm-1-core", (x) => `pinned to one core takes ${x}x as long as the kernel pool`, "wasm-pool");
   }
