@@ -155,6 +155,26 @@ test("a NaN/Inf loss stops training, names the step and keeps the last good weig
   data.dispose();
 });
 
+test("a layer frozen or unfrozen after training began is a clear error before the next update, with the weights kept", async () => {
+  const data = ringData();
+  for (const role of ["discriminator", "generator"] as const) {
+    const trainer = new GanTrainer({ gan: toyGan(), data, batchSize: 16, seed: 5 });
+    const model = trainer.gan[role];
+    model.layers[0].trainable = false; // before the first update: fine, the optimizers start from this list
+    await trainer.train(2, { progress: "none" });
+    model.layers[0].trainable = true;
+    const kept = [weightsOf(trainer.gan.discriminator), weightsOf(trainer.gan.generator)];
+    await assert.rejects(trainer.train(1, { progress: "none" }), new RegExp(`The ${role}'s trainable weights changed after training began \\(\\d+ then, \\d+ now`));
+    assert.equal(trainer.step, 2);
+    assert.deepEqual([weightsOf(trainer.gan.discriminator), weightsOf(trainer.gan.generator)], kept, "no update ran");
+    model.layers[0].trainable = false; // as it was: training goes on
+    await trainer.train(1, { progress: "none" });
+    assert.equal(trainer.step, 3);
+    trainer.dispose();
+  }
+  data.dispose();
+});
+
 test("a checkpoint resumes with the same next step, loads with tf.loadLayersModel, and survives a failed save", async () => {
   const dir = path.join(tempDir(), "ckpt");
   const data = ringData();
