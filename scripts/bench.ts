@@ -3,7 +3,9 @@
 // 04 trains live, with its recipe) on every available backend, side by side: wasm on
 // one thread, on one thread pinned to one core (taskset), and on every core two ways: data-parallel
 // worker threads (replicas.ts, the trainer's default) and the backend's kernels on a pool of threads
-// (wasm-threads.ts, GANBOOK_KERNEL_THREADS); plus PyTorch when it is installed.
+// (wasm-threads.ts, GANBOOK_KERNEL_THREADS); plus PyTorch when it is installed. Two more rows bound
+// data parallelism: the pinned trainer on one thread's part of the batch, alone, and one such
+// process per core at once.
 //
 //   npm run bench -- [--batch 64] [--steps 10] [--warmup 3] [--rounds 3] [--cpu-seconds 150] [--models tf-tutorial,course,chapter-04] [--images 5000]
 //
@@ -20,14 +22,14 @@
 // on the pure-JS cpu backend, which is reported as a lower bound when it cannot finish a step).
 // Prints a table and writes build/bench/bench-<time>.json and build/bench/latest.json.
 // A benchmark, not a test: it never fails on speed.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { BENCH_MODELS, DEFAULT_BENCH_MODELS, buildBenchTrainer, median, type BenchModel } from "./bench-models";
 
 const REPO = path.resolve(__dirname, "..");
-const VARIANTS = ["cpu", "wasm-stock", "wasm", "wasm-1-core", "wasm-1-core-part", "wasm-threads", "wasm-pool", "tensorflow"] as const;
+const VARIANTS = ["cpu", "wasm-stock", "wasm", "wasm-1-core", "wasm-1-core-part", "wasm-parts-together", "wasm-threads", "wasm-pool", "tensorflow"] as const;
 /** The variants that use every core: data-parallel workers (the trainer's default), and the wasm kernel pool. */
 const ALL_CORES: readonly Variant[] = ["wasm-threads", "wasm-pool"];
 /**
@@ -36,6 +38,12 @@ const ALL_CORES: readonly Variant[] = ["wasm-threads", "wasm-pool"];
  * batch over the cores can give: the whole batch's time over the part's.
  */
 const PINNED: readonly Variant[] = ["wasm-1-core", "wasm-1-core-part"];
+/**
+ * wasm-parts-together: one process per core, each pinned to its core and training on one part, timed
+ * from the same moment (a barrier after the warm-up): the slowest one's step bounds a data-parallel
+ * step with cores that slow each other as they do here, but with nothing combined or sent.
+ */
+const TOGETHER: Variant = "wasm-parts-together";
 type Variant = (typeof VARIANTS)[number];
 
 interface Options {
@@ -49,8 +57,8 @@ interface Options {
   images: number;
 }
 
-function parseArgs(argv: string[]): Options & { child?: [Variant, BenchModel] } {
-  const opts: Options & { child?: [Variant, BenchModel] } = { batch: 64, steps: 10, warmup: 3, rounds: 3, cpuSeconds: 150, models: [...DEFAULT_BENCH_MODELS], images: 5000 };
+function parseArgs(argv: string[]): Options & { child?: [Variant, BenchModel]; barrier?: boolean } {
+  const opts: Options & { child?: [Variant, BenchModel]; barrier?: boolean } = { batch: 64, steps: 10, warmup: 3, rounds: 3, cpuSeconds: 150, models: [...DEFAULT_BENCH_MODELS], images: 5000 };
   for (let i = 0; i < argv.length; i++) {
     const [flag, value] = [argv[i], argv[i + 1]];
     const int = () => {
@@ -73,7 +81,8 @@ function parseArgs(argv: string[]): Options & { child?: [Variant, BenchModel] } 
       opts.models = value === "none" ? [] : ((value ?? "").split(",") as BenchModel[]);
       for (const m of opts.models) if (!BENCH_MODELS.includes(m)) usage(`unknown model ${m}; choose from ${BENCH_MODELS.join(", ")}`);
       i++;
-    } else if (flag === "--child") {
+    } else if (flag === "--barrier") opts.barrier = true; // a child: wait for "go" on stdin before the timed steps
+    else if (flag === "--child") {
       opts.child = [value as Variant, argv[i + 2] as BenchModel];
       i += 2;
     } else usage(`unknown option ${flag}`);
@@ -163,7 +172,7 @@ async function allCoreGflops(kind: "matmul" | "conv", threads: number): Promise<
   }
 }
 
-async function child(variant: Variant, model: BenchModel, opts: Options): Promise<Measurement> {
+async function child(variant: Variant, model: BenchModel, opts: Options & { barrier?: boolean }): Promise<Measurement> {
   process.env.GANBOOK_BACKEND = variant.startsWith("wasm") ? "wasm" : variant;
   // The trainer's data-parallel threads (replicas.ts) for wasm-threads; the kernel pool's size
   // (wasm-threads.ts) for wasm-pool, set before ganbook starts its backend.
@@ -224,6 +233,7 @@ async function child(variant: Variant, model: BenchModel, opts: Options): Promis
     // in one call, as a chapter or `npm run train` runs them: each call of `train` also resends both
     // models' weights to the workers and sets up its progress, once per call rather than per step.
     if (variant !== "cpu") await trainer.train(opts.warmup, { progress: "none" });
+    if (opts.barrier) await waitForGo();
     const steps = variant === "cpu" ? 1 : opts.steps;
     const t = performance.now();
     await trainer.train(steps, { progress: "none" });
@@ -238,6 +248,17 @@ async function child(variant: Variant, model: BenchModel, opts: Options): Promis
 // ---------------------------------------------------------------------------------------------
 // parent: run every child, then PyTorch, then print and save
 
+/** Says "ready" on stdout and resolves when the parent writes a line to stdin (wasm-parts-together). */
+function waitForGo(): Promise<void> {
+  console.log("ready");
+  return new Promise((resolve) => {
+    process.stdin.once("data", () => {
+      process.stdin.destroy();
+      resolve();
+    });
+  });
+}
+
 /** One thread's part of a data-parallel batch on every core: the largest (splitBatch in threads.ts splits as evenly as it can). */
 function partBatch(batch: number): number {
   return Math.ceil(batch / os.cpus().length);
@@ -251,6 +272,11 @@ function runChild(variant: Variant, model: BenchModel, opts: Options): Measureme
   // worker startup) borrows the second core either.
   const [command, argv] = PINNED.includes(variant) ? ["taskset", ["-c", "0", process.execPath, ...args]] : [process.execPath, args];
   const r = spawnSync(command, argv, { cwd: REPO, encoding: "utf8", timeout: capSeconds * 1000, env: { ...process.env, GANBOOK_BACKEND: undefined } });
+  return childResult(variant, model, r, started, capSeconds);
+}
+
+/** A child's measurement from what it printed (its last JSON line), or its failure or cap. */
+function childResult(variant: Variant, model: BenchModel, r: { stdout?: string; stderr?: string; error?: Error; signal?: NodeJS.Signals | null }, started: number, capSeconds: number): Measurement {
   const lines = (r.stdout ?? "").trim().split("\n").filter((l) => l.startsWith("{"));
   const last = lines.length ? (JSON.parse(lines.at(-1)!) as Measurement & { partialStepSeconds?: number }) : undefined;
   if (r.error || r.signal) {
@@ -263,6 +289,50 @@ function runChild(variant: Variant, model: BenchModel, opts: Options): Measureme
     return { variant, model, error: `child failed: ${(r.stderr ?? "").trim().split("\n").slice(-3).join(" ")}` };
   }
   return last;
+}
+
+/**
+ * wasm-parts-together: one pinned child per core, each on one part of the batch; after their warm-up
+ * all start their timed steps at once. The row is the slowest child's measurement.
+ */
+async function runTogether(model: BenchModel, opts: Options): Promise<Measurement> {
+  const cores = os.cpus().length;
+  const capSeconds = 900;
+  const args = ["--import", "tsx", __filename, "--child", "wasm-1-core-part", model, "--batch", String(opts.batch), "--steps", String(opts.steps), "--warmup", String(opts.warmup), "--barrier"];
+  const started = Date.now();
+  const children = Array.from({ length: cores }, (_, core) =>
+    spawn("taskset", ["-c", String(core), process.execPath, ...args], { cwd: REPO, env: { ...process.env, GANBOOK_BACKEND: undefined } }),
+  );
+  let ready = 0;
+  const results = children.map(
+    (c) =>
+      new Promise<Measurement>((resolve) => {
+        let [stdout, stderr, isReady] = ["", "", false];
+        const timer = setTimeout(() => c.kill("SIGKILL"), capSeconds * 1000);
+        c.stdin.on("error", () => {}); // (a child that already exited)
+        c.stdout.on("data", (d: Buffer) => {
+          stdout += d;
+          if (!isReady && /^ready$/m.test(stdout)) {
+            isReady = true;
+            if (++ready === cores) for (const other of children) other.stdin.write("go\n");
+          }
+        });
+        c.stderr.on("data", (d: Buffer) => (stderr += d));
+        c.on("close", (_code, signal) => {
+          clearTimeout(timer);
+          // A child that failed before the barrier would leave the others waiting: let them go.
+          if (ready < cores) for (const other of children) other.stdin.write("go\n");
+          resolve(childResult("wasm-1-core-part", model, { stdout, stderr, signal }, started, capSeconds));
+        });
+      }),
+  );
+  const each = await Promise.all(results);
+  const failed = each.find((m) => m.error || m.stepSeconds === undefined);
+  if (failed) return { ...failed, variant: TOGETHER };
+  const slowest = each.reduce((a, b) => (b.stepSeconds! > a.stepSeconds! ? b : a));
+  // The work of the whole batch (every part), so GFLOP/s compares with the all-core rows.
+  const flopsPerStep = each.reduce((sum, m) => sum + (m.flopsPerStep ?? 0), 0);
+  return { ...slowest, variant: TOGETHER, threads: cores, flopsPerStep, gflops: flopsPerStep / slowest.stepSeconds! / 1e9, peakRssMB: Math.max(...each.map((m) => m.peakRssMB ?? 0)) };
 }
 
 function hasTfjsNode(): boolean {
@@ -364,7 +434,7 @@ async function main(): Promise<void> {
     return;
   }
   const hasTaskset = spawnSync("taskset", ["-c", "0", "true"]).status === 0;
-  const variants = VARIANTS.filter((v) => (v !== "tensorflow" || hasTfjsNode()) && (!PINNED.includes(v) || hasTaskset) && ((!ALL_CORES.includes(v) && v !== "wasm-1-core-part") || os.cpus().length > 1));
+  const variants = VARIANTS.filter((v) => (v !== "tensorflow" || hasTfjsNode()) && (!PINNED.includes(v) || hasTaskset) && (v !== TOGETHER || hasTaskset) && ((!ALL_CORES.includes(v) && v !== "wasm-1-core-part" && v !== TOGETHER) || os.cpus().length > 1));
   const cpuModel = os.cpus()[0]?.model ?? "unknown CPU";
   console.log(`ganbook bench: batch ${opts.batch}, mean of ${opts.steps} steps in one training call after ${opts.warmup} warm-up step(s), ${opts.rounds} round(s); ${os.cpus().length} cores (${cpuModel}), Node ${process.version}`);
   if (!variants.includes("tensorflow")) console.log("tfjs-node: not installed (optional dependency), skipped");
@@ -379,7 +449,7 @@ async function main(): Promise<void> {
       for (const variant of variants) {
         if (r > 0 && (variant === "cpu" || variant === "wasm-stock")) continue;
         process.stdout.write(`  ${model} on ${variant} ... `);
-        const m = runChild(variant, model, opts);
+        const m = variant === TOGETHER ? await runTogether(model, opts) : runChild(variant, model, opts);
         round.push(m);
         console.log(m.error && !m.lowerBound ? m.error : `${m.lowerBound ? ">" : ""}${fmt(m.stepSeconds, 3)} s/step`);
       }
@@ -405,6 +475,7 @@ async function main(): Promise<void> {
     wasm: "wasm + ganbook kernels, 1 thread",
     "wasm-1-core": "same, pinned to 1 core (taskset)",
     "wasm-1-core-part": `same, pinned, batch ${partBatch(opts.batch)} (one thread's part)`,
+    "wasm-parts-together": `same, one such process per core at once (the slowest)`,
     "wasm-threads": "wasm + ganbook kernels, all cores",
     "wasm-pool": "same, all cores as a kernel pool",
     tensorflow: "tensorflow (tfjs-node)",
@@ -455,6 +526,7 @@ async function main(): Promise<void> {
     within("wasm", (x) => `all cores (${threads} threads) ${x}x faster than one thread`);
     within("wasm-1-core", (x) => `pinned to one core takes ${x}x as long as all cores`);
     within("wasm-1-core", (x) => `data-parallel ceiling: pinned, the whole batch takes ${x}x as long as one thread's part of it (batch ${partBatch(opts.batch)}), the most that splitting the batch over ${os.cpus().length} cores can give (were there no combining, no waiting, and cores that never slowed each other)`, "wasm-1-core-part");
+    within("wasm-1-core", (x) => `data-parallel ceiling with the cores busy together: pinned, the whole batch takes ${x}x as long as the slowest of ${os.cpus().length} processes each on its part at once, each pinned to its own core (nothing combined or sent)`, TOGETHER);
     within("wasm", (x) => `the kernel pool (${threads} threads) ${x}x faster than one thread`, "wasm-pool");
     within("wasm-1-core", (x) => `pinned to one core takes ${x}x as long as the kernel pool`, "wasm-pool");
   }
