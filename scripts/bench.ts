@@ -434,7 +434,10 @@ async function main(): Promise<void> {
     return;
   }
   const hasTaskset = spawnSync("taskset", ["-c", "0", "true"]).status === 0;
-  const variants = VARIANTS.filter((v) => (v !== "tensorflow" || hasTfjsNode()) && (!PINNED.includes(v) || hasTaskset) && (v !== TOGETHER || hasTaskset) && ((!ALL_CORES.includes(v) && v !== "wasm-1-core-part" && v !== TOGETHER) || os.cpus().length > 1));
+  // The pinned rows need taskset; the all-core rows, and the parts of a batch split over the cores, more than one core.
+  const needsTaskset = (v: Variant) => PINNED.includes(v) || v === TOGETHER;
+  const needsCores = (v: Variant) => ALL_CORES.includes(v) || v === "wasm-1-core-part" || v === TOGETHER;
+  const variants = VARIANTS.filter((v) => (v !== "tensorflow" || hasTfjsNode()) && (!needsTaskset(v) || hasTaskset) && (!needsCores(v) || os.cpus().length > 1));
   const cpuModel = os.cpus()[0]?.model ?? "unknown CPU";
   console.log(`ganbook bench: batch ${opts.batch}, mean of ${opts.steps} steps in one training call after ${opts.warmup} warm-up step(s), ${opts.rounds} round(s); ${os.cpus().length} cores (${cpuModel}), Node ${process.version}`);
   if (!variants.includes("tensorflow")) console.log("tfjs-node: not installed (optional dependency), skipped");
