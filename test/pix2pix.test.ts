@@ -98,6 +98,21 @@ test("a pix2pix step moves G's and D's weights; an L1-only step moves G's; seede
   tf.dispose([x, y]);
 });
 
+test("a layer frozen after the first step is a clear error before the next, with the weights kept", async () => {
+  const [x, y] = [images(8, 3), images(8, 4)];
+  const model = tiny();
+  const trainer = new Pix2PixTrainer(model, x, y, { batchSize: 4, seed: 5, threads: 1 });
+  await trainer.trainStep();
+  const layer = model.generator.layers.find((l) => l.trainableWeights.length > 0)!;
+  layer.trainable = false;
+  const kept = [weights(model.generator), weights(model.discriminator!)];
+  await assert.rejects(trainer.trainStep(), /The generator's trainable weights changed after training began \(\d+ then, \d+ now/);
+  assert.deepEqual([weights(model.generator), weights(model.discriminator!)], kept, "no update ran");
+  layer.trainable = true;
+  assert.equal((await trainer.trainStep()).step, 2);
+  tf.dispose([x, y]);
+});
+
 test("train runs the steps, calls onStep, stops when asked, and learns: L1 falls on a fixed batch", async () => {
   const x = images(8, 6);
   const y = images(8, 7);

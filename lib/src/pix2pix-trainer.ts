@@ -12,6 +12,7 @@ import { chooseThreads, splitBatch } from "./threads";
 import { batchIndices } from "./random";
 import { runTrainingLoop, type TrainResult } from "./training-loop";
 import { makeOptimizer } from "./trainer-options";
+import { trainableWeightsCheck } from "./weights";
 
 /** One step's losses: D's, G's adversarial term (0 without D) and G's L1 to the target. */
 export interface Pix2PixRow {
@@ -36,6 +37,8 @@ export class Pix2PixTrainer {
   readonly threadsReason: string;
   private readonly dOptimizer?: tf.Optimizer;
   private readonly gOptimizer: tf.Optimizer;
+  /** Throws before a step when a layer of G or D was frozen or unfrozen since the first (weights.ts). */
+  private readonly checkTrainable = trainableWeightsCheck();
   private readonly options: Required<Omit<Pix2PixOptions, "threads">>;
   /** Where each thread's part of a batch starts and ends (part 0 is this thread's), and its share. */
   private readonly parts: [number, number][];
@@ -88,6 +91,7 @@ export class Pix2PixTrainer {
   }
 
   private async oneStep(): Promise<Pix2PixRow> {
+    this.checkTrainable({ discriminator: this.model.discriminator, generator: this.model.generator });
     if (this.threads > 1 && !this.pool) {
       this.pool = await ReplicaPool.startPix2Pix(this.model, this.threads - 1, this.options.l1Weight);
       disposeWithOwner(this, this.pool);

@@ -18,7 +18,7 @@ import { disposeOwnedPool, disposeWithOwner, ReplicaPool } from "./replicas";
 import { chooseThreads, splitBatch } from "./threads";
 import { batchIndices, makeRandom } from "./random";
 import { runTrainingLoop, type TrainResult } from "./training-loop";
-import { cloneModel, moveAverage, nonFiniteModel, restoreWeights, snapshotWeights } from "./weights";
+import { cloneModel, moveAverage, nonFiniteModel, restoreWeights, snapshotWeights, trainableWeightsCheck } from "./weights";
 import { readTrainerCheckpoint, writeTrainerCheckpoint } from "./trainer-checkpoint";
 import { dropFactor, makeOptimizer, resolveTrainerOptions, setLearningRate, type ResolvedTrainerOptions, type TrainerOptions } from "./trainer-options";
 
@@ -67,8 +67,8 @@ export class GanTrainer {
   /** The optimizer of the unrolled look-ahead D updates (unrolledSteps > 0). */
   private readonly unrollOptimizer?: tf.Optimizer;
   private readonly guard: boolean;
-  /** D's and G's trainable weights (names, in order) at the first update: see checkTrainableWeights. */
-  private trainedNames?: Record<"discriminator" | "generator", string[]>;
+  /** Throws before an update when a layer of G or D was frozen or unfrozen since the first (weights.ts). */
+  private readonly checkTrainable = trainableWeightsCheck();
   /** The generator whose weights are the moving average of G's (generatorAverage set). */
   readonly averagedGenerator?: tf.LayersModel;
   /** Threads each training step runs on (data-parallel), and why that many. */
@@ -184,31 +184,9 @@ export class GanTrainer {
     setLearningRate(this.gOptimizer, this.options.gOptimizer.learningRate * factor);
   }
 
-  /**
-   * Throws, before any update, when a layer of G or D was frozen or unfrozen (its `trainable` flag)
-   * since this trainer's first update: tfjs's optimizers keep each weight's state (Adam's moments)
-   * by its place in the list of trainable weights, and the worker threads' replicas keep the flags
-   * they were built with, so training on would apply one weight's moments to another, silently when
-   * their shapes agree.
-   */
-  private checkTrainableWeights(): void {
-    const names = (model: tf.LayersModel) => model.trainableWeights.map((w) => w.name);
-    const now = { discriminator: names(this.gan.discriminator), generator: names(this.gan.generator) };
-    this.trainedNames ??= now;
-    for (const role of ["discriminator", "generator"] as const) {
-      const [before, after] = [this.trainedNames[role], now[role]];
-      if (before.length === after.length && before.every((name, i) => name === after[i])) continue;
-      throw new Error(
-        `The ${role}'s trainable weights changed after training began (${before.length} then, ${after.length} now: a layer's trainable flag was set). ` +
-          `Its optimizer keeps each weight's moments by the weight's place in that list, so training on would mix them up. ` +
-          `Set trainable before the first train() call, or go on with a new GanTrainer (the models keep their weights).`,
-      );
-    }
-  }
-
   /** One generator step with its discriminator steps; returns the history row. */
   private async oneStep(started: number): Promise<HistoryRow> {
-    this.checkTrainableWeights();
+    this.checkTrainable({ discriminator: this.gan.discriminator, generator: this.gan.generator });
     const s = this.step + 1;
     const { dSteps, unrolledSteps } = this.options;
     this.applyLearningRateDrops(s);

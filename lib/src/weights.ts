@@ -1,7 +1,8 @@
 /**
  * Operations on a whole model's weights: copying a model (the trainer's averaged generator, worker
- * replicas), moving an average of weights, and the trainer's guard against NaN/Inf (keep a copy of
- * the weights before a step, put it back when the step went bad).
+ * replicas), moving an average of weights, the trainer's guard against NaN/Inf (keep a copy of
+ * the weights before a step, put it back when the step went bad), and the trainers' check that the
+ * set of trainable weights stays what their optimizers were built for.
  */
 import * as tf from "@tensorflow/tfjs";
 
@@ -61,4 +62,30 @@ export function nonFiniteModel(models: Record<string, tf.LayersModel>): string |
     if (!Number.isFinite(total)) return name; // a sum of finite weights is finite unless it overflows, which is as bad
   }
   return undefined;
+}
+
+/**
+ * A check for a trainer to run before each update: the first call remembers each model's trainable
+ * weights (names, in order); a later call throws when a layer was frozen or unfrozen since (its
+ * `trainable` flag). tfjs's optimizers keep each weight's state (Adam's moments) by its place in that
+ * list, and worker-thread replicas keep the flags they were built with, so training on would apply
+ * one weight's moments to another, silently when their shapes agree.
+ */
+export function trainableWeightsCheck(): (models: Record<string, tf.LayersModel | undefined>) => void {
+  const first = new Map<string, string[]>();
+  return (models) => {
+    for (const [role, model] of Object.entries(models)) {
+      if (!model) continue;
+      const now = model.trainableWeights.map((w) => w.name);
+      const before = first.get(role);
+      if (!before) first.set(role, now);
+      else if (before.length !== now.length || before.some((name, i) => name !== now[i])) {
+        throw new Error(
+          `The ${role}'s trainable weights changed after training began (${before.length} then, ${now.length} now: a layer's trainable flag was set). ` +
+            `Its optimizer keeps each weight's moments by the weight's place in that list, so training on would mix them up. ` +
+            `Set trainable before the first training step, or go on with a new trainer (the models keep their weights).`,
+        );
+      }
+    }
+  };
 }
