@@ -264,9 +264,17 @@ function partBatch(batch: number): number {
   return Math.ceil(batch / os.cpus().length);
 }
 
+/** How long a wasm child may run before it is stopped (the cpu backend's cap is `--cpu-seconds`). */
+const WASM_CAP_SECONDS = 900;
+
+/** Node's arguments for a child process that measures `variant` of `model` (this script with --child). */
+function childArgs(variant: Variant, model: BenchModel, opts: Options, ...extra: string[]): string[] {
+  return ["--import", "tsx", __filename, "--child", variant, model, "--batch", String(opts.batch), "--steps", String(opts.steps), "--warmup", String(opts.warmup), ...extra];
+}
+
 function runChild(variant: Variant, model: BenchModel, opts: Options): Measurement {
-  const capSeconds = variant === "cpu" ? opts.cpuSeconds : 900;
-  const args = ["--import", "tsx", __filename, "--child", variant, model, "--batch", String(opts.batch), "--steps", String(opts.steps), "--warmup", String(opts.warmup)];
+  const capSeconds = variant === "cpu" ? opts.cpuSeconds : WASM_CAP_SECONDS;
+  const args = childArgs(variant, model, opts);
   const started = Date.now();
   // wasm-1-core(-part): the same one-thread trainer, pinned to core 0, so nothing else of the process (GC,
   // worker startup) borrows the second core either.
@@ -297,8 +305,8 @@ function childResult(variant: Variant, model: BenchModel, r: { stdout?: string; 
  */
 async function runTogether(model: BenchModel, opts: Options): Promise<Measurement> {
   const cores = os.cpus().length;
-  const capSeconds = 900;
-  const args = ["--import", "tsx", __filename, "--child", "wasm-1-core-part", model, "--batch", String(opts.batch), "--steps", String(opts.steps), "--warmup", String(opts.warmup), "--barrier"];
+  const capSeconds = WASM_CAP_SECONDS;
+  const args = childArgs("wasm-1-core-part", model, opts, "--barrier");
   const started = Date.now();
   const children = Array.from({ length: cores }, (_, core) =>
     spawn("taskset", ["-c", String(core), process.execPath, ...args], { cwd: REPO, env: { ...process.env, GANBOOK_BACKEND: undefined } }),
